@@ -1,0 +1,573 @@
+"""The coach: prepared frames in, feedback out. Pure Python and numpy.
+
+One ``Coach`` follows one person through one set, whether the frames come from
+a webcam, a video file or a saved landmark track. Time is always the frame's
+timestamp, so frame rate and dropped frames do not change holds or counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posecheck.coach.feedback import Cue, Feedback, HoldEvent, RepEvent, SessionSummary, Severity, Side
+from posecheck.coach.prepare import FramePreparer, PreparedFrame
+from posecheck.coach.schema import Condition, RuleSet
+from posecheck.filters import OneEuroSettings
+from posecheck.landmarks import PART_WORDS, side_index
+from posecheck.metrics import compute_all
+
+MAX_CUE_LOG = 2000  # a long live session must not grow memory without bound
+CUE_REPEAT_S = 4.0  # the same cue is not repeated sooner than this
+CUE_SHOW_S = 2.5  # how long a cue stays on screen
+LOST_PERSON_S = 1.0
+UNSEEN_PART_S = 1.0
+WRONG_SETUP_S = 1.0
+# Priority of cue ids when several are active (lower wins); faults come next, then the rest.
+_CUE_PRIORITY = {"no_person": 0, "two_people": 1, "posture": 2, "unseen": 3, "view": 4}
+
+
+def pick(values: tuple[float, float], how: str) -> tuple[float, int]:
+    """Extreme of (left, right) ignoring NaN, and its index (0 left, 1 right); (nan, -1) if none."""
+    a, b = values
+    if math.isnan(a) and math.isnan(b):
+        return math.nan, -1
+    if math.isnan(b):
+        return a, 0
+    if math.isnan(a):
+        return b, 1
+    if how == "min":
+        return (a, 0) if a <= b else (b, 1)
+    return (a, 0) if a >= b else (b, 1)
+
+
+@dataclass
+class _Rep:
+    start_s: float
+    peak: float = math.nan
+    peak_metrics: dict[str, float] = field(default_factory=dict)
+    target_since: float | None = None
+    reached: bool = False
+    hold_s: float = 0.0
+    hold_start: float | None = None
+    last_target_t: float | None = None
+    side_votes: list[int] = field(default_factory=lambda: [0, 0])
+    faults: list[str] = field(default_factory=list)
+    turns: deque[tuple[float, float]] = field(default_factory=deque)  # bounce detection
+    trend: int = 0
+    extreme: float = math.nan
+
+
+class Coach:
+    """Applies one rule set to a stream of frames."""
+
+    def __init__(self, rules: RuleSet, width: int = 1280, height: int = 720) -> None:
+        self.rules = rules
+        f = rules.filter
+        self._prepare = FramePreparer(
+            width, height, OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta), f.min_visibility
+        )
+        self._metric_defs = rules.metric_defs()
+        self._each = {m.name for m in rules.metrics if m.side == "each"}
+        mv = rules.movement
+        self._higher_is_target = _target_is_high(rules)
+        self._needs = [(p, side_index(p, "left"), side_index(p, "right")) for p in rules.needs]
+        # state
+        self.phase = "setup"
+        self._posture_candidate = ("unknown", 0.0)
+        self._stable_posture = "unknown"
+        self._wrong_posture_since: float | None = None
+        self._posture_ok_since: float | None = None
+        self._calibration: list[dict[str, float]] = []
+        self._baseline: dict[str, float] = {}
+        self._rest_since: float | None = None
+        self._last_rest_t: float | None = None
+        self._rep: _Rep | None = None
+        self._check_since: dict[str, float] = {}
+        self._lost_since: float | None = None
+        self._unseen_since: dict[str, float] = {}
+        self._wrong_view_since: float | None = None
+        self._cue_last: dict[str, float] = {}
+        self._active: dict[str, Cue] = {}
+        self.reps: list[RepEvent] = []
+        self.holds: list[HoldEvent] = []
+        self.cue_log: deque[Cue] = deque(maxlen=MAX_CUE_LOG)
+        self.warnings: list[str] = []
+        self.frames_total = 0
+        self.frames_with_pose = 0
+        self._first_t: float | None = None
+        self._last_t = 0.0
+        self._last_side: Side | None = None
+        self._guided_started: float | None = None
+        self._min_target_s = mv.min_target_s
+        self._hold_dose = rules.dose.hold_s
+
+    # ----- public API -------------------------------------------------------------------------
+    def update(
+        self,
+        t: float,
+        xy: np.ndarray | None,
+        z: np.ndarray | None = None,
+        visibility: np.ndarray | None = None,
+        people: int = 1,
+    ) -> Feedback:
+        """Process one frame of raw landmarks (pixels; None when nobody was found)."""
+        frame = self._prepare(t, xy, z, visibility, people)
+        return self.step(frame, self.measure(frame))
+
+    def measure(self, frame: PreparedFrame) -> dict[str, float]:
+        """Metric values of one prepared frame (NaN where not measurable)."""
+        if not frame.person_found:
+            return {}
+        values = compute_all(self._metric_defs, frame.xy, frame.near_is_left, frame.z)
+        return {k: float(v) for k, v in values.items()}
+
+    def step(self, frame: PreparedFrame, metrics: dict[str, float]) -> Feedback:
+        """Advance the state machines by one prepared, measured frame."""
+        t = frame.t
+        if not math.isfinite(t) or t < self._last_t:
+            t = self._last_t
+        if self._first_t is None:
+            self._first_t = t
+        self._last_t = t
+        self.frames_total += 1
+        new_cues: list[Cue] = []
+        events: list[str] = []
+        if frame.person_found:
+            self.frames_with_pose += 1
+            self._lost_since = None
+        elif self._lost_since is None:
+            self._lost_since = t
+        self._update_setup_cues(t, frame, new_cues)
+        self._update_posture(t, frame)
+        if self.rules.kind == "guided_hold":
+            self._step_guided(t, frame, metrics, new_cues, events)
+        else:
+            self._step_reps(t, frame, metrics, new_cues, events)
+        self._run_checks(t, metrics, new_cues)
+        key = self._key_value(metrics)
+        rep = self._rep
+        hold_now = rep.hold_s + (t - rep.hold_start if rep and rep.hold_start is not None else 0.0) if rep else 0.0
+        return Feedback(
+            t=t,
+            person_found=frame.person_found,
+            posture=self._stable_posture,
+            view=frame.view,
+            phase=self.phase,
+            reps_total=len(self.reps),
+            reps_left=sum(r.side == "left" for r in self.reps),
+            reps_right=sum(r.side == "right" for r in self.reps),
+            hold_s=hold_now,
+            hold_target_s=self._hold_dose[0] if self._hold_dose[1] > 0 else None,
+            side=self._current_side(),
+            cue=self._current_cue(t),
+            new_cues=new_cues,
+            events=events,
+            key_metric=self.rules.movement.metric,
+            key_value=key,
+            metrics=metrics,
+            landmarks=frame.xy if frame.person_found else None,
+            near_side="left" if frame.near_is_left else "right",
+        )
+
+    def summary(self) -> SessionSummary:
+        """Counts, events and cues of the session so far; an open hold is closed at the last frame."""
+        holds = list(self.holds)
+        rep = self._rep
+        if rep is not None and (rep.hold_start is not None or rep.hold_s > 0):
+            seconds = rep.hold_s + (self._last_t - rep.hold_start if rep.hold_start is not None else 0.0)
+            if seconds >= self._min_target_s:
+                start = rep.target_since if rep.target_since is not None else self._last_t
+                holds.append(HoldEvent(self._vote_side(rep), start, self._last_t, seconds, self._hold_ok(seconds)))
+        sides = self.rules.has_sides
+        notes = [self.rules.not_verified] if self.rules.not_verified else []
+        return SessionSummary(
+            exercise=self.rules.exercise,
+            duration_s=(self._last_t - self._first_t) if self._first_t is not None else 0.0,
+            reps_total=len(self.reps),
+            reps_left=sum(r.side == "left" for r in self.reps) if sides else None,
+            reps_right=sum(r.side == "right" for r in self.reps) if sides else None,
+            rep_events=list(self.reps),
+            holds=holds,
+            cues=list(self.cue_log),
+            frames_total=self.frames_total,
+            frames_with_pose=self.frames_with_pose,
+            warnings=list(self.warnings),
+            notes=notes,
+        )
+
+    # ----- helpers ----------------------------------------------------------------------------
+    def _key_value(self, metrics: dict[str, float]) -> float:
+        return self._value(self.rules.movement.metric, metrics, relative=False)
+
+    def _value(self, name: str, metrics: dict[str, float], relative: bool) -> float:
+        if name in self._each:
+            value, _ = pick((metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)),
+                            self.rules.movement.pick)
+        else:
+            value = metrics.get(name, math.nan)
+        if relative:
+            value -= self._baseline.get(name, math.nan)
+        return value
+
+    def _holds(self, conditions: list[Condition], metrics: dict[str, float]) -> bool:
+        for c in conditions:
+            v = self._value(c.metric, metrics, c.relative)
+            if math.isnan(v):
+                return False
+            if c.above is not None and v < c.above:
+                return False
+            if c.below is not None and v > c.below:
+                return False
+        return True
+
+    def _say(self, t: float, cue_id: str, text: str, severity: Severity, out: list[Cue]) -> None:
+        cue = Cue(cue_id, text, severity, t)
+        self._active[cue_id] = cue
+        last = self._cue_last.get(cue_id)
+        if last is None or t - last >= CUE_REPEAT_S:
+            self._cue_last[cue_id] = t
+            self.cue_log.append(cue)
+            out.append(cue)
+
+    def _clear(self, cue_id: str) -> None:
+        self._active.pop(cue_id, None)
+
+    def _current_cue(self, t: float) -> Cue | None:
+        live = [c for c in self._active.values() if t - c.t <= CUE_SHOW_S]
+        if not live:
+            return None
+        rank = {"fault": 10, "warn": 11, "info": 12}
+        return min(live, key=lambda c: (_CUE_PRIORITY.get(c.id, rank[c.severity]), -c.t))
+
+    def _warn_once(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    # ----- setup: person, view, visibility ----------------------------------------------------
+    def _update_setup_cues(self, t: float, frame: PreparedFrame, out: list[Cue]) -> None:
+        if self._lost_since is not None and t - self._lost_since >= LOST_PERSON_S:
+            self._say(t, "no_person", "I can't see you: step into the camera's view.", "warn", out)
+            return
+        self._clear("no_person")
+        if frame.people >= 2:
+            self._warn_once("two people in view: following the person found first; ask others to step out")
+            self._say(t, "two_people", "Two people in view: only one person should be in the picture.", "warn", out)
+        if not frame.person_found:
+            return
+        unseen = []
+        for part, li, ri in self._needs:
+            seen = not (np.isnan(frame.xy[li, 0]) and np.isnan(frame.xy[ri, 0]))
+            if seen:
+                self._unseen_since.pop(part, None)
+            else:
+                since = self._unseen_since.setdefault(part, t)
+                if t - since >= UNSEEN_PART_S:
+                    unseen.append(PART_WORDS.get(part, part))
+        if unseen:
+            words = sorted(set(unseen))
+            self._say(t, "unseen", f"I can't see your {' and '.join(words)}: move so your whole body is in view.",
+                      "warn", out)
+        else:
+            self._clear("unseen")
+        want = self.rules.camera.view
+        if want != "any" and frame.view not in (want, "unknown"):
+            self._wrong_view_since = self._wrong_view_since if self._wrong_view_since is not None else t
+            if t - self._wrong_view_since >= WRONG_SETUP_S and self.phase == "setup":
+                self._say(t, "view", self.rules.camera.view_cue, "info", out)
+        else:
+            self._wrong_view_since = None
+            self._clear("view")
+
+    def _update_posture(self, t: float, frame: PreparedFrame) -> None:
+        name, since = self._posture_candidate
+        if frame.posture != name:
+            self._posture_candidate = (frame.posture, t)
+        elif t - since >= 0.3 and name != "unknown":
+            self._stable_posture = name
+
+    def _posture_ok(self) -> bool:
+        p = self.rules.posture
+        return self._stable_posture == p.required or self._stable_posture in p.also_allowed
+
+    # ----- reps and holds ---------------------------------------------------------------------
+    def _arm(self, t: float, metrics: dict[str, float], out: list[Cue]) -> bool:
+        """Wait in setup until the person is in the right posture (and calibrated)."""
+        p = self.rules.posture
+        if not self._posture_ok():
+            self._posture_ok_since = None
+            self._calibration.clear()
+            if self._stable_posture != "unknown" or (self.frames_total > 30 and self._lost_since is None):
+                self._wrong_posture_since = self._wrong_posture_since or t
+                if t - self._wrong_posture_since >= WRONG_SETUP_S:
+                    self._say(t, "posture", p.cue, "warn", out)
+            return False
+        self._wrong_posture_since = None
+        self._clear("posture")
+        self._posture_ok_since = self._posture_ok_since or t
+        needs_baseline = any(c.relative for c in self._all_conditions())
+        if needs_baseline:
+            if not any(math.isnan(v) for v in metrics.values()):
+                self._calibration.append(metrics)
+            if t - self._posture_ok_since < max(p.arm_s, self.rules.movement.calibrate_s) or len(
+                self._calibration
+            ) < 5:
+                return False
+            names = {c.metric for c in self._all_conditions() if c.relative}
+            self._baseline = {
+                n: float(np.nanmedian([self._value(n, m, relative=False) for m in self._calibration]))
+                for n in names
+            }
+            self._calibration.clear()
+            return True
+        return t - self._posture_ok_since >= p.arm_s
+
+    def _all_conditions(self) -> list[Condition]:
+        mv = self.rules.movement
+        return [*mv.rest, *mv.target]
+
+    def _step_reps(
+        self, t: float, frame: PreparedFrame, metrics: dict[str, float], out: list[Cue], events: list[str]
+    ) -> None:
+        mv = self.rules.movement
+        if self.phase == "setup":
+            if not self._arm(t, metrics, out) or not self._holds(mv.rest, metrics):
+                return
+            self.phase = "rest"
+            self._rest_since = t
+            self._last_rest_t = t
+            events.append("armed")
+        # Leaving the posture for long ends the set (the person stood up, rolled over...).
+        if not self._posture_ok() and self._stable_posture != "unknown":
+            self._wrong_posture_since = self._wrong_posture_since or t
+            if t - self._wrong_posture_since >= self.rules.posture.leave_s:
+                self._abandon_rep(t)
+                self.phase = "setup"
+                self._posture_ok_since = None
+                return
+        else:
+            self._wrong_posture_since = None
+        at_rest = self._holds(mv.rest, metrics)
+        at_target = self._holds(mv.target, metrics)
+        key = self._key_value(metrics)
+        if at_rest:
+            self._last_rest_t = t
+            self._rest_since = self._rest_since if self._rest_since is not None else t
+        else:
+            self._rest_since = None
+        rep = self._rep
+        if rep is None:
+            if not at_rest and not math.isnan(key):
+                self._rep = _Rep(start_s=self._last_rest_t if self._last_rest_t is not None else t)
+                self.phase = "moving"
+            return
+        self._track_peak(rep, key, metrics)
+        if at_target:
+            self._vote(rep, metrics)
+            rep.last_target_t = t
+            if rep.target_since is None:
+                rep.target_since = t
+            if not rep.reached and t - rep.target_since >= mv.min_target_s:
+                rep.reached = True
+                rep.hold_start = rep.target_since
+                events.append("target")
+                if self.rules.kind == "hold" or self._hold_dose[1] > 0:
+                    events.append("hold_start")
+            if rep.reached:
+                if rep.hold_start is None:
+                    rep.hold_start = t
+                self.phase = "target"
+                if self.rules.kind == "hold" or self._hold_dose[1] > 0:
+                    self._bounce(t, rep, key, out)
+        else:
+            if rep.hold_start is not None:
+                # Pause the hold timer; it resumes if the target comes back soon.
+                rep.hold_s += (rep.last_target_t or t) - rep.hold_start
+                rep.hold_start = None
+            if rep.target_since is not None and not rep.reached:
+                rep.target_since = None
+            if rep.reached and rep.last_target_t is not None and t - rep.last_target_t > mv.max_gap_s:
+                self.phase = "moving"
+        if at_rest and self._rest_since is not None and t - self._rest_since >= mv.min_rest_s:
+            self._finish_rep(t, rep, out, events)
+
+    def _track_peak(self, rep: _Rep, key: float, metrics: dict[str, float]) -> None:
+        if math.isnan(key):
+            return
+        better = key > rep.peak if self._higher_is_target else key < rep.peak
+        if math.isnan(rep.peak) or better:
+            rep.peak = key
+            rep.peak_metrics = dict(metrics)
+
+    def _vote(self, rep: _Rep, metrics: dict[str, float]) -> None:
+        mv = self.rules.movement
+        name = mv.side_metric or (mv.metric if mv.metric in self._each else None)
+        if name is None:
+            return
+        how = mv.side_pick if mv.side_metric else mv.pick
+        _, idx = pick((metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)), how)
+        if idx >= 0:
+            rep.side_votes[idx] += 1
+
+    def _vote_side(self, rep: _Rep) -> Side | None:
+        if not self.rules.has_sides or sum(rep.side_votes) == 0:
+            return None
+        return "left" if rep.side_votes[0] >= rep.side_votes[1] else "right"
+
+    def _current_side(self) -> Side | None:
+        if self._rep is not None and sum(self._rep.side_votes):
+            return self._vote_side(self._rep)
+        return self._last_side
+
+    def _hold_ok(self, seconds: float) -> bool:
+        return self._hold_dose[1] <= 0 or seconds >= self._hold_dose[0]
+
+    def _finish_rep(self, t: float, rep: _Rep, out: list[Cue], events: list[str]) -> None:
+        self._rep = None
+        self.phase = "rest"
+        if not rep.reached:
+            return  # went out and came back without reaching the target: not a rep
+        end = self._rest_since if self._rest_since is not None else t
+        hold = rep.hold_s
+        side = self._vote_side(rep)
+        faults = list(dict.fromkeys(rep.faults))
+        duration = end - rep.start_s
+        timing = self.rules.timing
+        if duration < timing.min_rep_s:
+            faults.append("too_fast")
+            self._say(t, "too_fast", timing.slow_down_cue, "warn", out)
+        if self._hold_dose[1] > 0 and hold < self._hold_dose[0]:
+            faults.append("short_hold")
+            self._say(t, "short_hold", timing.short_hold_cue, "warn", out)
+        for chk in self.rules.checks:
+            if chk.at == "rep_peak" and self._holds(chk.when, rep.peak_metrics):
+                faults.append(chk.id)
+                self._say(t, chk.id, chk.cue, chk.severity, out)
+        if self.rules.sides == "alternate" and side is not None and side == self._last_side:
+            faults.append("same_side")
+            self._say(t, "same_side", "Switch sides: do the other side next.", "info", out)
+        start_hold = rep.target_since if rep.target_since is not None else rep.start_s
+        if hold >= self._min_target_s and (self.rules.kind == "hold" or self._hold_dose[1] > 0):
+            self.holds.append(HoldEvent(side, start_hold, start_hold + hold, hold, self._hold_ok(hold)))
+        self.reps.append(RepEvent(side, rep.start_s, end, tuple(faults), _finite(rep.peak), hold))
+        self._last_side = side
+        events.append("rep")
+
+    def _abandon_rep(self, t: float) -> None:
+        rep = self._rep
+        self._rep = None
+        if rep is not None and rep.hold_start is not None:
+            rep.hold_s += t - rep.hold_start
+        if rep is not None and rep.reached and rep.hold_s >= self._min_target_s:
+            start = rep.target_since if rep.target_since is not None else rep.start_s
+            self.holds.append(HoldEvent(self._vote_side(rep), start, start + rep.hold_s, rep.hold_s,
+                                        self._hold_ok(rep.hold_s)))
+
+    def _bounce(self, t: float, rep: _Rep, key: float, out: list[Cue]) -> None:
+        """Count direction changes of the key metric during a hold (bouncing)."""
+        timing = self.rules.timing
+        if math.isnan(key):
+            return
+        if math.isnan(rep.extreme):
+            rep.extreme = key
+            return
+        delta = key - rep.extreme
+        direction = 1 if delta > 0 else -1
+        if rep.trend == 0 or direction == rep.trend:
+            if rep.trend == 0 and abs(delta) < timing.bounce_min_deg:
+                return
+            if rep.trend == 0 or (direction == rep.trend and (key - rep.extreme) * direction > 0):
+                rep.extreme = key
+                rep.trend = direction
+            return
+        if abs(delta) >= timing.bounce_min_deg:
+            rep.turns.append((t, key))
+            rep.trend = direction
+            rep.extreme = key
+        while rep.turns and t - rep.turns[0][0] > timing.bounce_window_s:
+            rep.turns.popleft()
+        if len(rep.turns) >= timing.bounce_turns:
+            rep.faults.append("bouncing")
+            self._say(t, "bouncing", timing.bounce_cue, "warn", out)
+            rep.turns.clear()
+
+    # ----- guided hold (camera cannot see the contraction) ------------------------------------
+    def _step_guided(
+        self, t: float, frame: PreparedFrame, metrics: dict[str, float], out: list[Cue], events: list[str]
+    ) -> None:
+        mv = self.rules.movement
+        hold_s = self._hold_dose[1]
+        rest_s = self.rules.dose.rest_s
+        if self.phase == "setup":
+            if not self._arm(t, metrics, out):
+                return
+            self._guided_started = t
+            self.phase = "rest"
+            events.append("armed")
+        start = self._guided_started if self._guided_started is not None else t
+        cycle = hold_s + rest_s
+        elapsed = t - start
+        n_done, into = divmod(elapsed, cycle) if cycle > 0 else (0, elapsed)
+        in_position = self._holds(mv.target, metrics)
+        if into < hold_s:
+            if self.phase != "target":
+                self.phase = "target"
+                self._rep = _Rep(start_s=t, target_since=t, reached=True, hold_start=t)
+                self._say(t, "draw_in", "Exhale and gently draw your belly button in. Hold.", "info", out)
+                events.append("hold_start")
+            rep = self._rep
+            assert rep is not None
+            rep.last_target_t = t if in_position else rep.last_target_t
+            if not in_position and rep.hold_start is not None:
+                rep.hold_s += t - rep.hold_start
+                rep.hold_start = None
+            elif in_position and rep.hold_start is None:
+                rep.hold_start = t
+        elif self.phase == "target":
+            rep = self._rep
+            assert rep is not None
+            if rep.hold_start is not None:
+                rep.hold_s += t - rep.hold_start
+                rep.hold_start = None
+            self._rep = None
+            self.phase = "rest"
+            ok = rep.hold_s >= self._hold_dose[0]
+            self.holds.append(HoldEvent(None, rep.start_s, t, rep.hold_s, ok))
+            if ok:
+                self.reps.append(RepEvent(None, rep.start_s, t, (), None, rep.hold_s))
+                events.append("rep")
+            self._say(t, "relax", "Relax and breathe.", "info", out)
+        del n_done
+
+    # ----- form checks ------------------------------------------------------------------------
+    def _run_checks(self, t: float, metrics: dict[str, float], out: list[Cue]) -> None:
+        for chk in self.rules.checks:
+            if chk.at != "frame":
+                continue
+            in_phase = chk.phase == "any" and self.phase != "setup" or chk.phase == self.phase
+            if in_phase and self._holds(chk.when, metrics):
+                since = self._check_since.setdefault(chk.id, t)
+                if t - since >= chk.min_s:
+                    self._say(t, chk.id, chk.cue, chk.severity, out)
+                    if self._rep is not None and chk.severity == "fault":
+                        self._rep.faults.append(chk.id)
+            else:
+                self._check_since.pop(chk.id, None)
+                if chk.id in self._active and t - self._active[chk.id].t > CUE_SHOW_S:
+                    self._clear(chk.id)
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _target_is_high(rules: RuleSet) -> bool:
+    """Whether the key metric rises toward the target (for peak tracking)."""
+    key = rules.movement.metric
+    for c in rules.movement.target:
+        if c.metric == key:
+            return c.above is not None
+    return True

@@ -1,0 +1,87 @@
+"""What the coach tells its sinks (overlay, report, UI) after every frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Severity = Literal["info", "warn", "fault"]
+Side = Literal["left", "right"]
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A spoken/shown instruction; ``id`` is stable (for rate limiting, reports, tests)."""
+
+    id: str
+    text: str
+    severity: Severity
+    t: float
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    """One completed repetition (for stretches: one entry into the stretch and out)."""
+
+    side: Side | None
+    start_s: float
+    end_s: float
+    faults: tuple[str, ...] = ()
+    peak: float | None = None  # most extreme value of the key metric in the rep
+    hold_s: float = 0.0  # time spent in the target position within the rep
+
+
+@dataclass(frozen=True)
+class HoldEvent:
+    """A held position (stretch or static hold); ``seconds`` excludes short pauses."""
+
+    side: Side | None
+    start_s: float
+    end_s: float
+    seconds: float
+    reached_target: bool
+
+
+@dataclass
+class Feedback:
+    """The coach's view of one frame."""
+
+    t: float
+    person_found: bool
+    posture: str  # detected posture: standing, quadruped, supine, prone, half_kneeling, unknown
+    view: str  # side, front, unknown
+    phase: str  # setup, rest, moving, target, done
+    reps_total: int
+    reps_left: int
+    reps_right: int
+    hold_s: float  # current hold progress (0 when not holding)
+    hold_target_s: float | None
+    side: Side | None  # side of the current or last rep
+    cue: Cue | None  # the most important thing to say now
+    new_cues: list[Cue] = field(default_factory=list)  # cues first raised on this frame
+    events: list[str] = field(default_factory=list)  # "rep", "hold_start", "hold_done", ...
+    key_metric: str = ""
+    key_value: float = float("nan")
+    metrics: dict[str, float] = field(default_factory=dict)
+    landmarks: np.ndarray | None = None  # (33, 2) smoothed pixels, NaN where not trusted
+    near_side: Side | None = None
+
+
+@dataclass
+class SessionSummary:
+    """Everything a report needs once a session or video is over."""
+
+    exercise: str
+    duration_s: float
+    reps_total: int
+    reps_left: int | None  # None for exercises without sides
+    reps_right: int | None
+    rep_events: list[RepEvent]
+    holds: list[HoldEvent]
+    cues: list[Cue]
+    frames_total: int
+    frames_with_pose: int
+    warnings: list[str]
+    notes: list[str]  # e.g. what the camera cannot verify

@@ -1,0 +1,111 @@
+"""MediaPipe Tasks pose landmarker: one tracked person, plus a periodic people count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecheck.pose.model import resolve_model
+from posecheck.track import NUM_LANDMARKS, PersonLandmarks
+from posecheck.video import resize_long_side
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Settings of the pose stage."""
+
+    model: str | None = None  # a .task file; None = the offline bundle built from the wheel
+    inference_long_side: int = 960  # frames are downscaled to this before inference
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    # Tracking two people makes MediaPipe run its detector on every frame (32 vs
+    # 19 ms here). We track one and count people with a separate two-person pass
+    # this often; 0 turns the count off.
+    people_check_interval_s: float = 1.0
+
+
+class PoseEstimator:
+    """Turns RGB frames with increasing timestamps into per-person landmarks.
+
+    One instance follows one stream (VIDEO mode keeps tracking state): make a
+    new one per video or per live session. The tracked person comes first; a
+    second person appears only on frames where the people check ran.
+    """
+
+    def __init__(self, options: PoseOptions | None = None) -> None:
+        self.options = options or PoseOptions()
+        self._model_path = Path(resolve_model(self.options.model))
+        self._tracker = self._create(num_poses=1, video=True)
+        self._census = self._create(num_poses=2, video=False) if self.options.people_check_interval_s else None
+        self._last_ms = -1
+        self._last_census_t = -np.inf
+
+    def _create(self, num_poses: int, video: bool) -> Any:
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self._model_path)),
+            running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
+            num_poses=num_poses,
+            min_pose_detection_confidence=self.options.min_detection_confidence,
+            min_pose_presence_confidence=self.options.min_detection_confidence,
+            min_tracking_confidence=self.options.min_tracking_confidence,
+        )
+        return PoseLandmarker.create_from_options(options)
+
+    def close(self) -> None:
+        """Free the MediaPipe graphs."""
+        self._tracker.close()
+        if self._census is not None:
+            self._census.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def detect(self, rgb: np.ndarray, t: float) -> list[PersonLandmarks]:
+        """Landmarks of the tracked person (first) and any other person found, in pixels."""
+        import mediapipe as mp
+
+        height, width = rgb.shape[:2]
+        small = resize_long_side(rgb, self.options.inference_long_side)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        # MediaPipe wants strictly increasing integer milliseconds.
+        ms = max(int(round(t * 1000)), self._last_ms + 1)
+        self._last_ms = ms
+        people = _people(self._tracker.detect_for_video(image, ms), width, height)
+        if self._census is not None and t - self._last_census_t >= self.options.people_check_interval_s:
+            self._last_census_t = t
+            others = _people(self._census.detect(image), width, height)
+            people.extend(_not_the_same(people, others))
+        return people
+
+
+def _people(result: Any, width: int, height: int) -> list[PersonLandmarks]:
+    people = []
+    for landmarks, world_landmarks in zip(result.pose_landmarks, result.pose_world_landmarks):
+        raw = np.array([(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in landmarks], np.float32)
+        world = np.array([(lm.x, lm.y, lm.z) for lm in world_landmarks], np.float32)
+        raw = raw.reshape(NUM_LANDMARKS, 4)
+        xy = raw[:, :2] * np.array([width, height], np.float32)
+        people.append(
+            PersonLandmarks(xy=xy, z=raw[:, 2] * width, visibility=raw[:, 3], world=world.reshape(-1, 3))
+        )
+    return people
+
+
+def _not_the_same(tracked: list[PersonLandmarks], found: list[PersonLandmarks]) -> list[PersonLandmarks]:
+    """People from the census who are not the tracked person (matched by torso position)."""
+    if not tracked:
+        return found[:1]
+    ref = tracked[0]
+    torso = [11, 12, 23, 24]
+    size = float(np.linalg.norm(np.ptp(ref.xy[torso], axis=0))) + 1.0
+    centre = ref.xy[torso].mean(axis=0)
+    return [p for p in found if np.linalg.norm(p.xy[torso].mean(axis=0) - centre) > 0.5 * size][:1]
