@@ -96,6 +96,22 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score the labelled clips (and variants) and print the accuracy table."""
+    import json
+
+    from posecheck.evaluate import VARIANTS, evaluate, format_table
+
+    tracks = Path(args.tracks_dir) if args.tracks else None
+    variants = tuple(args.variants.split(",")) if args.variants else VARIANTS
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise PosecheckError(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)}")
+    report = evaluate(args.labels, tracks, variants, progress=lambda s: print(f"... {s}", file=sys.stderr))
+    print(json.dumps(report, indent=1) if args.json else format_table(report))
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit app."""
     app = Path(__file__).resolve().parents[1] / "app.py"
@@ -127,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="a MediaPipe pose landmarker .task file")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_extract)
+
+    default_labels = Path(__file__).resolve().parents[2] / "shared" / "videos" / "labels.json"
+    p = sub.add_parser("eval", help="accuracy on labelled footage (counts, sides, holds, negatives)")
+    p.add_argument("--labels", default=str(default_labels), help="labels.json beside the clips")
+    p.add_argument("--tracks", action="store_true", help="score saved tracks instead of running the model")
+    p.add_argument("--tracks-dir", default=str(Path(__file__).resolve().parents[1] / "sample_videos" / "tracks"))
+    p.add_argument("--variants", help=f"comma-separated subset of: original,mirrored,rotated90,fps15")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("app", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)

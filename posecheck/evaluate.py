@@ -1,0 +1,348 @@
+"""Accuracy on labelled footage: counts, sides and hold times against ground truth.
+
+Each labelled clip is scored as recorded and in three variants that a phone at
+home produces: mirrored left-right, rotated 90 degrees without rotation
+metadata, and resampled to 15 fps. From a video the variants are made on the
+frames and the pose model runs again; from a saved track (``--tracks``) they
+are made on the landmarks, which is quicker but does not re-test the model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecheck.coach.feedback import SessionSummary
+from posecheck.coach.loader import EXERCISES, load_exercise
+from posecheck.coach.schema import RuleSet
+from posecheck.coach.session import score_track
+from posecheck.errors import InputError
+from posecheck.track import Track, TrackBuilder
+
+VARIANTS = ("original", "mirrored", "rotated90", "fps15")
+VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".gif", ".avi", ".mkv"}
+
+
+@dataclass
+class ClipResult:
+    """One clip in one variant: labelled against measured."""
+
+    clip: str
+    exercise: str
+    variant: str
+    matches: str  # "true", "variant" or "false" (labels' matches_exercise)
+    label_reps: int | None
+    reps: int
+    label_left: int
+    label_right: int
+    left: int | None
+    right: int | None
+    sided_reps: int  # labelled one-sided reps
+    sided_right: int  # of those, matched in time by a counted rep of the same side
+    hold_errors: list[float] = field(default_factory=list)  # |measured - labelled| seconds per labelled hold
+    label_holds_s: list[float] = field(default_factory=list)
+    holds_s: list[float] = field(default_factory=list)
+
+
+@dataclass
+class NegativeResult:
+    """One rule set run on a clip of another exercise: it should count nothing."""
+
+    clip: str
+    rules: str
+    reps: int
+    holds: int
+    posture_cue: bool
+
+
+def load_labels(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The labels file (``labels.json``) as a dict keyed by clip path."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"labels file not found: {p}; pass --labels PATH/labels.json")
+    try:
+        data = json.loads(p.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p} is not valid JSON ({exc})") from None
+    return dict(data)
+
+
+def labelled_clips(labels: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Video clips of the ten exercises that have a rep count."""
+    for clip, lab in sorted(labels.items()):
+        if Path(clip).suffix.lower() not in VIDEO_SUFFIXES:
+            continue
+        if lab.get("exercise") in EXERCISES and lab.get("rep_count") is not None:
+            yield clip, lab
+
+
+# ----- variants on landmark tracks ------------------------------------------------------------------
+def mirror_track(track: Track) -> Track:
+    """The track of the left-right mirrored video (labels kept as MediaPipe's, positions flipped)."""
+    xy = track.xy.copy()
+    xy[..., 0] = track.width - xy[..., 0]
+    return Track(track.t, xy, track.z, track.visibility, track.world, track.width, track.height, track.fps,
+                 dict(track.meta))  # fmt: skip
+
+
+def rotate_track(track: Track) -> Track:
+    """The track of the video turned 90 degrees clockwise (a phone on its side, no metadata)."""
+    xy = np.empty_like(track.xy)
+    xy[..., 0] = track.height - track.xy[..., 1]
+    xy[..., 1] = track.xy[..., 0]
+    return Track(track.t, xy, track.z, track.visibility, track.world, track.height, track.width, track.fps,
+                 dict(track.meta))  # fmt: skip
+
+
+def resample_track(track: Track, fps: float = 15.0) -> Track:
+    """Keep the frames nearest to a ``fps`` clock (timestamps stay the real ones)."""
+    if len(track) == 0:
+        return track
+    keep: list[int] = []
+    next_t = float(track.t[0])
+    for i, t in enumerate(track.t):
+        if t + 1e-6 >= next_t:
+            keep.append(i)
+            next_t += 1.0 / fps
+    idx = np.asarray(keep)
+    return Track(track.t[idx], track.xy[idx], track.z[idx], track.visibility[idx], track.world[idx],
+                 track.width, track.height, fps, dict(track.meta))  # fmt: skip
+
+
+TRACK_VARIANTS: dict[str, Callable[[Track], Track]] = {
+    "original": lambda tr: tr,
+    "mirrored": mirror_track,
+    "rotated90": rotate_track,
+    "fps15": resample_track,
+}
+
+
+# ----- variants on video frames (the model runs again) ----------------------------------------------
+def video_variant_track(path: Path, variant: str, progress: Callable[[int, int], None] | None = None) -> Track:
+    """Run pose estimation on the frames of ``path`` transformed as ``variant``."""
+    from posecheck.pose.estimator import PoseEstimator
+    from posecheck.video import VideoReader
+
+    with VideoReader(path) as reader:
+        info = reader.info
+        w, h = (info.height, info.width) if variant == "rotated90" else (info.width, info.height)
+        fps = 15.0 if variant == "fps15" else info.fps
+        builder = TrackBuilder(w, h, fps, {"source": path.name, "variant": variant})
+        next_t = -math.inf
+        with PoseEstimator() as estimator:
+            for frame in reader:
+                if variant == "fps15":
+                    if frame.t + 1e-6 < next_t:
+                        continue
+                    next_t = max(next_t, frame.t) + 1 / 15.0
+                image = frame.image
+                if variant == "mirrored":
+                    image = np.ascontiguousarray(image[:, ::-1])
+                elif variant == "rotated90":
+                    image = np.ascontiguousarray(np.rot90(image, k=-1))
+                builder.append(frame.t, estimator.detect(image, frame.t))
+                if progress:
+                    progress(frame.index + 1, info.frame_count)
+    return builder.build()
+
+
+# ----- scoring --------------------------------------------------------------------------------------
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _swap(side: str | None) -> str | None:
+    return {"left": "right", "right": "left"}.get(side or "", side)
+
+
+def compare(
+    clip: str, lab: dict[str, Any], variant: str, summary: SessionSummary
+) -> ClipResult:
+    """Labelled vs measured for one clip (mirroring swaps the expected sides)."""
+    mirrored = variant == "mirrored"
+    by_side = lab.get("rep_count_by_side") or {}
+    label_left, label_right = int(by_side.get("left", 0)), int(by_side.get("right", 0))
+    if mirrored:
+        label_left, label_right = label_right, label_left
+    sided = right = 0
+    for rep in lab.get("reps", []):
+        if rep.get("partial"):
+            continue
+        side = _swap(rep.get("side")) if mirrored else rep.get("side")
+        if side not in ("left", "right"):
+            continue
+        sided += 1
+        best = max(
+            summary.rep_events,
+            key=lambda r: _overlap(r.start_s, r.end_s, rep["start_s"], rep["end_s"]),
+            default=None,
+        )
+        if best and _overlap(best.start_s, best.end_s, rep["start_s"], rep["end_s"]) > 0 and best.side == side:
+            right += 1
+    hold_errors, label_holds = [], []
+    for hold in lab.get("holds", []):
+        want = float(hold["end_s"]) - float(hold["start_s"])
+        label_holds.append(want)
+        overlapping = [
+            h for h in summary.holds if _overlap(h.start_s, h.end_s, hold["start_s"], hold["end_s"]) > 0
+        ]
+        got = max((h.seconds for h in overlapping), default=0.0)
+        hold_errors.append(abs(got - want))
+    return ClipResult(
+        clip=clip,
+        exercise=str(lab["exercise"]),
+        variant=variant,
+        matches=str(lab.get("matches_exercise")).lower(),
+        label_reps=lab.get("rep_count"),
+        reps=summary.reps_total,
+        label_left=label_left,
+        label_right=label_right,
+        left=summary.reps_left,
+        right=summary.reps_right,
+        sided_reps=sided,
+        sided_right=right,
+        hold_errors=hold_errors,
+        label_holds_s=label_holds,
+        holds_s=[h.seconds for h in summary.holds],
+    )
+
+
+def summarise(results: list[ClipResult]) -> dict[str, Any]:
+    """Share exact, mean absolute error, within-one share, side accuracy, median hold error."""
+    scored = [r for r in results if r.label_reps is not None]
+    if not scored:
+        return {"clips": 0}
+    errors = [abs(r.reps - int(r.label_reps or 0)) for r in scored]
+    sided = sum(r.sided_reps for r in scored)
+    hold_errors = [e for r in scored for e in r.hold_errors]
+    return {
+        "clips": len(scored),
+        "exact_share": sum(e == 0 for e in errors) / len(errors),
+        "mean_abs_error": sum(errors) / len(errors),
+        "within_one_share": sum(e <= 1 for e in errors) / len(errors),
+        "sided_reps": sided,
+        "side_right_share": (sum(r.sided_right for r in scored) / sided) if sided else None,
+        "holds": len(hold_errors),
+        "median_hold_error_s": statistics.median(hold_errors) if hold_errors else None,
+        "holds_within_1_5s_share": (sum(e <= 1.5 for e in hold_errors) / len(hold_errors)) if hold_errors else None,
+    }
+
+
+def track_path_for(tracks_dir: Path, clip: str) -> Path:
+    """Where ``sample_videos/tracks`` keeps the track of ``clip``."""
+    return tracks_dir / Path(clip).with_suffix(".npz")
+
+
+def evaluate(
+    labels_path: str | Path,
+    tracks_dir: str | Path | None,
+    variants: tuple[str, ...] = VARIANTS,
+    rules: dict[str, RuleSet] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Score every labelled clip in each variant, and every rule set on other exercises' clips."""
+    labels_file = Path(labels_path)
+    labels = load_labels(labels_file)
+    videos_dir = labels_file.parent
+    rules = rules or {ex: load_exercise(ex) for ex in EXERCISES}
+    labels = {k: v for k, v in labels.items() if v.get("exercise") in rules or v.get("folder") == "other"
+              or v.get("exercise") not in EXERCISES}
+    results: list[ClipResult] = []
+    originals: dict[str, Track] = {}
+    for clip, lab in labelled_clips(labels):
+        ex = str(lab["exercise"])
+        for variant in variants:
+            if progress:
+                progress(f"{clip} [{variant}]")
+            if tracks_dir is not None:
+                base = originals.get(clip) or Track.load(track_path_for(Path(tracks_dir), clip))
+                originals[clip] = base
+                track = TRACK_VARIANTS[variant](base)
+            else:
+                track = video_variant_track(videos_dir / clip, variant)
+                if variant == "original":
+                    originals[clip] = track
+            summary = score_track(rules[ex], track).summary
+            results.append(compare(clip, lab, variant, summary))
+    negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress)
+    report: dict[str, Any] = {"clips": [asdict(r) for r in results], "negatives": [asdict(n) for n in negatives]}
+    report["summary"] = {}
+    for variant in variants:
+        for group, keep in (("handout", ("true",)), ("variant", ("variant",))):
+            chosen = [r for r in results if r.variant == variant and r.matches in keep]
+            report["summary"][f"{variant}/{group}"] = summarise(chosen)
+    fired = [n for n in negatives if n.reps or n.holds]
+    report["summary"]["negatives"] = {"pairs": len(negatives), "fired": len(fired)}
+    return report
+
+
+def _negatives(
+    labels: dict[str, dict[str, Any]],
+    videos_dir: Path,
+    tracks_dir: str | Path | None,
+    rules: dict[str, RuleSet],
+    cache: dict[str, Track],
+    progress: Callable[[str], None] | None,
+) -> list[NegativeResult]:
+    out = []
+    for clip, lab in sorted(labels.items()):
+        if Path(clip).suffix.lower() not in VIDEO_SUFFIXES:
+            continue
+        own = lab.get("exercise") if lab.get("matches_exercise") not in (False, "false") else None
+        track = cache.get(clip)
+        if track is None:
+            if tracks_dir is not None:
+                track = Track.load(track_path_for(Path(tracks_dir), clip))
+            else:
+                if progress:
+                    progress(f"{clip} [negatives]")
+                track = video_variant_track(videos_dir / clip, "original")
+            cache[clip] = track
+        for ex, rule in rules.items():
+            if ex == own:
+                continue
+            s = score_track(rule, track).summary
+            out.append(NegativeResult(clip, ex, s.reps_total, len(s.holds), any(c.id == "posture" for c in s.cues)))
+    return out
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """A plain-text table of the evaluation for people."""
+    lines = [
+        f"{'clip':<58} {'variant':<9} {'reps':>9} {'left':>7} {'right':>7} {'sides ok':>8}  "
+        "holds (labelled s/error s)"
+    ]
+    for r in report["clips"]:
+        name = r["clip"].split("/")[-1][:56]
+        mark = "" if r["matches"] == "true" else f" ({r['matches']})"
+        holds = ", ".join(f"{lab:.1f}/{err:+.1f}" for lab, err in zip(r["label_holds_s"], r["hold_errors"]))
+        lines.append(
+            f"{(name + mark)[:58]:<58} {r['variant']:<9} {r['label_reps']!s:>4}/{r['reps']:<4} "
+            f"{r['label_left']!s:>3}/{r['left']!s:<3} {r['label_right']!s:>3}/{r['right']!s:<3} "
+            f"{r['sided_right']:>3}/{r['sided_reps']:<4}  {holds}"
+        )
+    lines.append("")
+    for key, s in report["summary"].items():
+        if key == "negatives":
+            lines.append(f"negatives: {s['fired']} of {s['pairs']} (rule set, other clip) pairs counted something")
+            continue
+        if not s.get("clips"):
+            continue
+        side = "n/a" if s["side_right_share"] is None else f"{s['side_right_share']:.0%}"
+        hold = "n/a" if s["median_hold_error_s"] is None else f"{s['median_hold_error_s']:.2f} s"
+        lines.append(
+            f"{key:<20} clips {s['clips']:>2}  exact {s['exact_share']:.0%}  MAE {s['mean_abs_error']:.2f}  "
+            f"within one {s['within_one_share']:.0%}  side right {side} of {s['sided_reps']}  "
+            f"median hold error {hold} ({s['holds']} holds)"
+        )
+    fired = [n for n in report["negatives"] if n["reps"] or n["holds"]]
+    for n in fired:
+        lines.append(f"  fired: {n['rules']} on {n['clip']}: {n['reps']} reps, {n['holds']} holds")
+    return "\n".join(lines)

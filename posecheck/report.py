@@ -1,0 +1,366 @@
+"""Session results as files: report.json, reps.csv and metric plots (PNG and plotly).
+
+Every file is written atomically (temporary file in the same folder, then
+``os.replace``), so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+# metric name -> (times in s, values); threshold = (metric name, value, label)
+Series = Mapping[str, tuple[np.ndarray, np.ndarray]]
+Threshold = tuple[str, float, str]
+
+CSV_COLUMNS = ("rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults")
+DECIMALS = 3
+HOLD_DONE_COLOR = "#2ca02c"
+HOLD_SHORT_COLOR = "#ff7f0e"
+REP_COLOR = "#7f7f7f"
+REP_FAULT_COLOR = "#d62728"
+
+
+def posecheck_version() -> str:
+    """Installed version of posecheck, or '0+unknown' when run from an uninstalled tree."""
+    try:
+        return metadata.version("posecheck")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with floats rounded, NaN/inf as None, numpy types and tuples as plain JSON types."""
+    if isinstance(value, bool | None | str):
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return round(f, DECIMALS) if math.isfinite(f) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot put {type(value).__name__} into report.json")
+
+
+def _side_letter(side: str | None) -> str:
+    return {"left": "L", "right": "R"}.get(side or "", "")
+
+
+def summary_to_dict(
+    summary: SessionSummary, *, partial: bool, stop_reason: str, extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The report.json structure for ``summary``; keys of ``extra`` are added last (and win)."""
+    data: dict[str, Any] = {
+        "posecheck_version": posecheck_version(),
+        "exercise": summary.exercise,
+        "duration_s": summary.duration_s,
+        "reps": {"total": summary.reps_total, "left": summary.reps_left, "right": summary.reps_right},
+        "holds": [
+            {
+                "side": h.side,
+                "start_s": h.start_s,
+                "end_s": h.end_s,
+                "seconds": h.seconds,
+                "reached_target": h.reached_target,
+            }
+            for h in summary.holds
+        ],
+        "rep_events": [
+            {
+                "side": r.side,
+                "start_s": r.start_s,
+                "end_s": r.end_s,
+                "faults": list(r.faults),
+                "peak": r.peak,
+                "hold_s": r.hold_s,
+            }
+            for r in summary.rep_events
+        ],
+        "cues": [{"t_s": c.t, "id": c.id, "text": c.text, "severity": c.severity} for c in summary.cues],
+        "frames": {"total": summary.frames_total, "with_pose": summary.frames_with_pose},
+        "partial": partial,
+        "stop_reason": stop_reason,
+        "warnings": list(summary.warnings),
+        "notes": list(summary.notes),
+    }
+    result: dict[str, Any] = json_safe(data | dict(extra))
+    return result
+
+
+def _atomic_write(path: str | Path, payload: bytes) -> None:
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private; reports are meant to be read like any other output.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
+    """Write ``data`` as indented UTF-8 JSON (NaN becomes null), atomically."""
+    text = json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
+    _atomic_write(path, (text + "\n").encode("utf-8"))
+
+
+def _csv_number(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value:.{DECIMALS}f}"
+
+
+def write_reps_csv(path: str | Path, summary: SessionSummary) -> None:
+    """One row per completed rep (numbered from 1), faults joined by ';', atomically."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for number, rep in enumerate(summary.rep_events, start=1):
+        writer.writerow(
+            [
+                number,
+                rep.side or "",
+                _csv_number(rep.start_s),
+                _csv_number(rep.end_s),
+                _csv_number(rep.end_s - rep.start_s),
+                _csv_number(rep.hold_s),
+                _csv_number(rep.peak),
+                ";".join(rep.faults),
+            ]
+        )
+    _atomic_write(path, buf.getvalue().encode("utf-8"))
+
+
+def _clean_series(name: str, times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(times, dtype=float).ravel()
+    v = np.asarray(values, dtype=float).ravel()
+    if t.shape != v.shape:
+        raise ValueError(f"metric {name!r}: {t.size} times but {v.size} values")
+    return t, v
+
+
+def _rep_label(number: int, rep: RepEvent) -> str:
+    return _side_letter(rep.side) or str(number)
+
+
+def plot_metrics(
+    path: str | Path,
+    series: Series,
+    thresholds: Sequence[Threshold],
+    rep_events: Sequence[RepEvent],
+    holds: Sequence[HoldEvent],
+    title: str,
+) -> None:
+    """Save a PNG with one panel per metric over time, thresholds, holds and reps.
+
+    Holds are shaded (green: target reached, orange: not), reps are grey spans
+    (red when the rep had faults) labelled L/R, or with their number when the
+    exercise has no sides. NaN values show as gaps; empty input gives a figure
+    that says so.
+    """
+    # The Agg canvas is used directly (no pyplot): no display, no global figure state, thread-safe.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    names = list(series) or [""]
+    fig = Figure(figsize=(10, 1.0 + 2.2 * len(names)), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    fig.suptitle(title)
+    for ax, name in zip(axes, names, strict=True):
+        if name:
+            t, v = _clean_series(name, *series[name])
+            if np.isfinite(v).any():
+                ax.plot(t, v, color="#1f77b4", linewidth=1.2)
+            else:
+                ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="grey")
+        else:
+            ax.text(
+                0.5, 0.5, "no metric data", transform=ax.transAxes, ha="center", va="center", color="grey"
+            )
+        ax.set_ylabel(name.replace("_", " "))
+        ax.grid(True, alpha=0.3)
+        for metric, value, label in thresholds:
+            if metric == name and math.isfinite(value):
+                ax.axhline(value, linestyle="--", color="black", linewidth=0.9, alpha=0.7)
+                ax.annotate(
+                    label,
+                    (1.0, value),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(-4, 2),
+                    textcoords="offset points",
+                    ha="right",
+                    va="bottom",
+                    fontsize=8,
+                )
+        for hold in holds:
+            color = HOLD_DONE_COLOR if hold.reached_target else HOLD_SHORT_COLOR
+            ax.axvspan(hold.start_s, hold.end_s, color=color, alpha=0.15, linewidth=0)
+        for number, rep in enumerate(rep_events, start=1):
+            color = REP_FAULT_COLOR if rep.faults else REP_COLOR
+            ax.axvspan(rep.start_s, rep.end_s, color=color, alpha=0.08, linewidth=0)
+            ax.axvline(rep.end_s, color=color, linewidth=0.8, alpha=0.6)
+            ax.annotate(
+                _rep_label(number, rep),
+                ((rep.start_s + rep.end_s) / 2, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, -2),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=8,
+                color=color,
+            )
+    axes[-1].set_xlabel("time (s)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    _atomic_write(path, buf.getvalue())
+
+
+def metrics_figure(
+    series: Series,
+    thresholds: Sequence[Threshold],
+    rep_events: Sequence[RepEvent],
+    holds: Sequence[HoldEvent],
+    title: str,
+) -> go.Figure:
+    """The plot of :func:`plot_metrics` as an interactive plotly figure."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    names = list(series) or [""]
+    rows = len(names)
+    fig = make_subplots(
+        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.08, 0.3 / rows), subplot_titles=None
+    )
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for row, name in enumerate(names, start=1):
+        suffix = "" if row == 1 else str(row)
+        xref, yref = f"x{suffix}", f"y{suffix}"
+        if name:
+            t, v = _clean_series(name, *series[name])
+            # None breaks the line like NaN does in matplotlib, and survives JSON.
+            y = [float(x) if math.isfinite(x) else None for x in v]
+            fig.add_trace(
+                go.Scatter(x=t, y=y, mode="lines", name=name.replace("_", " "), connectgaps=False),
+                row=row,
+                col=1,
+            )
+            fig.update_yaxes(title_text=name.replace("_", " "), row=row, col=1)
+            if not np.isfinite(v).any():
+                annotations.append(_centre_note("no data", xref, yref))
+        else:
+            annotations.append(_centre_note("no metric data", xref, yref))
+        for metric, value, label in thresholds:
+            if metric == name and math.isfinite(value):
+                shapes.append(
+                    {
+                        "type": "line",
+                        "xref": f"{xref} domain",
+                        "x0": 0,
+                        "x1": 1,
+                        "yref": yref,
+                        "y0": value,
+                        "y1": value,
+                        "line": {"dash": "dash", "width": 1, "color": "black"},
+                    }
+                )
+                annotations.append(
+                    {
+                        "xref": f"{xref} domain",
+                        "x": 1,
+                        "yref": yref,
+                        "y": value,
+                        "text": label,
+                        "showarrow": False,
+                        "xanchor": "right",
+                        "yanchor": "bottom",
+                        "font": {"size": 10},
+                    }
+                )
+        for hold in holds:
+            color = HOLD_DONE_COLOR if hold.reached_target else HOLD_SHORT_COLOR
+            shapes.append(_vspan(xref, yref, hold.start_s, hold.end_s, color, 0.15))
+        for number, rep in enumerate(rep_events, start=1):
+            color = REP_FAULT_COLOR if rep.faults else REP_COLOR
+            shapes.append(_vspan(xref, yref, rep.start_s, rep.end_s, color, 0.08))
+            annotations.append(
+                {
+                    "xref": xref,
+                    "x": (rep.start_s + rep.end_s) / 2,
+                    "yref": f"{yref} domain",
+                    "y": 1,
+                    "text": _rep_label(number, rep),
+                    "showarrow": False,
+                    "yanchor": "top",
+                    "font": {"size": 10, "color": color},
+                }
+            )
+    fig.update_xaxes(title_text="time (s)", row=rows, col=1)
+    fig.update_layout(
+        title=title,
+        height=120 + 220 * rows,
+        showlegend=False,
+        shapes=shapes,
+        annotations=annotations,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+    )
+    return fig
+
+
+def _vspan(xref: str, yref: str, x0: float, x1: float, color: str, opacity: float) -> dict[str, Any]:
+    return {
+        "type": "rect",
+        "xref": xref,
+        "x0": x0,
+        "x1": x1,
+        "yref": f"{yref} domain",
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": color,
+        "opacity": opacity,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _centre_note(text: str, xref: str, yref: str) -> dict[str, Any]:
+    return {
+        "xref": f"{xref} domain",
+        "x": 0.5,
+        "yref": f"{yref} domain",
+        "y": 0.5,
+        "text": text,
+        "showarrow": False,
+        "font": {"color": "grey"},
+    }
