@@ -1,12 +1,22 @@
 """Analyse a recorded video, image or landmark track: the offline flow end to end.
 
 source -> pose -> coach -> sinks (annotated video, report.json, reps.csv, angles.png, track.npz)
+
+Reliability rules: the input (and the model) are checked before the output
+folder is touched; frames are streamed, never all held; every output file is
+written atomically and ``report.json`` last, so its presence means a complete
+set; a video that breaks off, or Ctrl-C, still leaves a complete report of what
+was analysed, marked ``partial: true`` with ``stop_reason``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import re
 import shutil
 import tempfile
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,17 +25,25 @@ from typing import Any
 import numpy as np
 
 from posecheck.coach.engine import Coach
-from posecheck.coach.feedback import Feedback, SessionSummary
+from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import prepare_track, score_prepared
-from posecheck.errors import InputError
-from posecheck.extract import iter_frames
+from posecheck.errors import InputError, Interrupted
+from posecheck.extract import Source, open_source
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
 from posecheck.track import Track, TrackBuilder
-from posecheck.video import VideoReader, check_input_path
+from posecheck.video import check_input_path, resize_long_side, sniff
 
 ProgressFn = Callable[[int, int], None]
 OUTPUT_FILES = ("report.json", "reps.csv", "angles.png", "annotated.mp4", "track.npz")
+# Temporary files our atomic writers leave behind only when the process was killed outright.
+_STALE_TEMP = re.compile(r"^(\.(report\.json|reps\.csv|angles\.png|annotated\.mp4|track\.npz)\..*\.part|tmp.*\.npz\.tmp)$")
+NO_PERSON_CUE = "I can't see you: step into the camera's view."
+# Mean brightness (0-255) under which a frame counts as very dark; a lit room films at 80-160.
+DARK_LEVEL = 35.0
+# Below this share of frames with a person the results are unreliable enough to say so.
+LOW_PRESENCE = 0.5
+ANNOTATED_LONG_SIDE = 1280  # the annotated video's size (posecheck.writer.DEFAULT_LONG_SIDE)
 
 
 @dataclass
@@ -37,15 +55,39 @@ class AnalysisResult:
     files: dict[str, Path] = field(default_factory=dict)
 
 
+def _is_stale_temp(path: Path) -> bool:
+    return bool(_STALE_TEMP.match(path.name))
+
+
 def prepare_output_dir(out_dir: str | Path, force: bool) -> Path:
-    """Refuse to overwrite earlier results unless ``force``; create the folder."""
+    """Refuse to overwrite earlier results unless ``force``; create the folder.
+
+    Temporary files left by a killed run are ours and worthless: they are removed
+    and do not make the folder count as non-empty.
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"output {out} exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(f"output folder {out} is not empty; pass --force to overwrite or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if out.is_dir():
+            for stale in [p for p in out.iterdir() if _is_stale_temp(p)]:
+                stale.unlink(missing_ok=True)
+            if any(out.iterdir()) and not force:
+                raise InputError(f"output folder {out} is not empty; pass --force to overwrite or choose another --out")
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {out} ({exc.strerror}); choose another --out") from None
     return out
+
+
+def _remove_stale_outputs(out: Path, written: dict[str, Path]) -> None:
+    """After a forced re-run, drop our outputs of the earlier run that this run did not make.
+
+    An old annotated.mp4 beside a new report.json would describe another input.
+    """
+    for name in OUTPUT_FILES:
+        if name not in written:
+            (out / name).unlink(missing_ok=True)
 
 
 def _thresholds(rules: RuleSet) -> list[tuple[str, float, str]]:
@@ -80,12 +122,14 @@ def write_reports(
     stop_reason: str,
     extra: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Path]]:
-    """report.json, reps.csv and angles.png (each written atomically)."""
+    """reps.csv, angles.png and then report.json, each written atomically.
+
+    report.json comes last: when it exists, every other output of the run is complete.
+    """
     from posecheck.report import plot_metrics, summary_to_dict, write_json, write_reps_csv
 
     report = summary_to_dict(summary, partial=partial, stop_reason=stop_reason, extra=extra)
     files = {"report.json": out / "report.json", "reps.csv": out / "reps.csv", "angles.png": out / "angles.png"}
-    write_json(files["report.json"], report)
     write_reps_csv(files["reps.csv"], summary)
     plot_metrics(
         files["angles.png"],
@@ -95,19 +139,101 @@ def write_reports(
         summary.holds,
         f"{rules.title}: {summary.reps_total} reps",
     )
+    write_json(files["report.json"], report)
     return report, files
+
+
+def _add_findings(summary: SessionSummary, notes: list[str]) -> None:
+    """Warnings about the input as a whole: nobody in view, few frames with a person, misnamed files."""
+    for note in notes:
+        if note and note not in summary.warnings:
+            summary.warnings.append(note)
+    if summary.frames_total and summary.frames_with_pose == 0:
+        summary.warnings.insert(
+            0,
+            "no person was found in any frame: put the camera where it sees your whole body in a lit room, "
+            "then record again",
+        )
+        if not any(c.id == "no_person" for c in summary.cues):
+            # The coach raises this cue only after a second without a person; a still image or a
+            # short clip never gets there, yet the report must say why nothing was counted.
+            summary.cues.insert(0, Cue("no_person", NO_PERSON_CUE, "warn", 0.0))
+    elif summary.frames_total and summary.frames_with_pose < LOW_PRESENCE * summary.frames_total:
+        share = 100.0 * summary.frames_with_pose / summary.frames_total
+        summary.warnings.append(
+            f"a person was found in only {share:.0f}% of the frames: counts may be low; keep your whole body "
+            "in the picture"
+        )
 
 
 def analyze_track(track: Track, rules: RuleSet, out_dir: str | Path, force: bool = False) -> AnalysisResult:
     """Re-score a saved landmark track (no model, no video)."""
     out = prepare_output_dir(out_dir, force)
     scored = score_prepared(rules, prepare_track(track, rules.filter))
+    _add_findings(scored.summary, [])
     extra = {"source": track.meta.get("source", ""), "input_kind": "track", "rules": rules.exercise}
     report, files = write_reports(
         out, rules, scored.summary, scored.t, scored.series,
         bool(track.meta.get("partial", False)), str(track.meta.get("stop_reason", "")), extra,
     )  # fmt: skip
+    _remove_stale_outputs(out, files)
     return AnalysisResult(report, scored.summary, files)
+
+
+def _brightness(image: np.ndarray) -> float:
+    """Mean brightness 0-255 of a sparse pixel sample (a full 4K mean would cost ~10 ms a frame)."""
+    step = max(1, max(image.shape[:2]) // 160)
+    return float(image[::step, ::step].mean())
+
+
+def _for_drawing(image: np.ndarray, fb: Feedback) -> tuple[np.ndarray, Feedback]:
+    """The frame at the annotated video's size, with landmarks scaled to match.
+
+    Drawing a 4K frame costs several times more than drawing the 1280 px frame the
+    writer would shrink it to anyway; the overlay scales with the image, so it looks the same.
+    """
+    h, w = image.shape[:2]
+    if max(h, w) <= ANNOTATED_LONG_SIDE:
+        return image, fb
+    small = resize_long_side(image, ANNOTATED_LONG_SIDE)
+    if fb.landmarks is None:
+        return small, fb
+    sx, sy = small.shape[1] / w, small.shape[0] / h
+    return small, dataclasses.replace(fb, landmarks=np.asarray(fb.landmarks) * np.array([sx, sy]))
+
+
+@dataclass
+class _Run:
+    """What the frame loop collects (all O(frames) in small numbers, never pixels)."""
+
+    t: array = field(default_factory=lambda: array("d"))
+    series: dict[str, array] = field(default_factory=dict)
+    dark_frames: int = 0
+    last: Feedback | None = None
+
+    def add(self, fb: Feedback) -> None:
+        n = len(self.t)
+        self.t.append(fb.t)
+        for name, value in fb.metrics.items():
+            column = self.series.get(name)
+            if column is None:
+                column = self.series[name] = array("d", [math.nan]) * n
+            column.append(value)
+        for column in self.series.values():
+            if len(column) < n + 1:
+                column.append(math.nan)
+        self.last = fb
+
+    def values(self) -> dict[str, np.ndarray]:
+        """Series as arrays of exactly one value per time (an interrupt may hit between appends)."""
+        n = len(self.t)
+        out = {}
+        for name, column in self.series.items():
+            v = np.asarray(column[:n], dtype=np.float64)
+            if v.size < n:
+                v = np.concatenate([v, np.full(n - v.size, np.nan)])
+            out[name] = v
+        return out
 
 
 def analyze_media(
@@ -122,71 +248,105 @@ def analyze_media(
     """Run pose + coach over a video or image and write every output.
 
     A video that breaks off part-way is analysed up to the break: the report
-    says ``partial: true`` and the annotated video keeps what was read.
+    says ``partial: true`` and where it stopped, and the annotated video keeps
+    what was read. Ctrl-C does the same and then raises :class:`Interrupted`.
     """
+    with open_source(path) as src, PoseEstimator(pose_options) as estimator:
+        out = prepare_output_dir(out_dir, force)
+        return _analyze_frames(src, estimator, rules, out, progress, annotate)
+
+
+def _analyze_frames(
+    src: Source,
+    estimator: PoseEstimator,
+    rules: RuleSet,
+    out: Path,
+    progress: ProgressFn | None,
+    annotate: bool,
+) -> AnalysisResult:
     from posecheck.draw import draw_feedback
     from posecheck.writer import VideoWriter
 
-    check_input_path(path)
-    out = prepare_output_dir(out_dir, force)
-    frames, info = iter_frames(path)
-    width, height, fps = int(info["width"]), int(info["height"]), float(info["fps"])  # type: ignore[call-overload]
-    total = int(info["frame_count"])  # type: ignore[call-overload]
-    builder = TrackBuilder(width, height, fps, {"source": Path(path).name, "still": info["still"]})
-    coach = Coach(rules, width, height)
-    t_list: list[float] = []
-    series: dict[str, list[float]] = {}
+    builder = TrackBuilder(src.width, src.height, src.fps, {"source": src.path.name, "still": src.still})
+    coach = Coach(rules, src.width, src.height)
+    run = _Run()
     writer = VideoWriter(out / "annotated.mp4") if annotate else None
-    last: Feedback | None = None
+    interrupted = False
     try:
-        with PoseEstimator(pose_options) as estimator:
-            for frame in frames:
-                people = estimator.detect(frame.image, frame.t)
-                builder.append(frame.t, people)
-                tracked = people[0] if people else None
-                fb = coach.update(
-                    frame.t,
-                    tracked.xy if tracked else None,
-                    tracked.z if tracked else None,
-                    tracked.visibility if tracked else None,
-                    len(people),
-                )
-                last = fb
-                t_list.append(fb.t)
-                for name, value in fb.metrics.items():
-                    series.setdefault(name, [np.nan] * (len(t_list) - 1)).append(value)
-                for name, column in series.items():
-                    if len(column) < len(t_list):
-                        column.append(np.nan)
-                if writer is not None:
-                    writer.write(draw_feedback(frame.image, fb, has_sides=rules.has_sides), frame.t)
-                if progress:
-                    progress(frame.index + 1, total)
+        for frame in src.frames:
+            people = estimator.detect(frame.image, frame.t)
+            tracked = people[0] if people else None
+            fb = coach.update(
+                frame.t,
+                tracked.xy if tracked else None,
+                tracked.z if tracked else None,
+                tracked.visibility if tracked else None,
+                len(people),
+            )
+            if _brightness(frame.image) < DARK_LEVEL:
+                run.dark_frames += 1
+            builder.append(frame.t, people)
+            run.add(fb)
+            if writer is not None:
+                image, drawn = _for_drawing(frame.image, fb)
+                writer.write(draw_feedback(image, drawn, has_sides=rules.has_sides), frame.t)
+            if progress:
+                progress(frame.index + 1, src.frame_count)
+    except KeyboardInterrupt:
+        # Keep what was analysed: the outputs below are written as a partial result.
+        interrupted = True
     finally:
         if writer is not None:
             writer.close()
-        reader = info.get("reader")
-        if isinstance(reader, VideoReader):
-            reader.close()
-    reader = info.get("reader")
-    partial = bool(reader.partial) if isinstance(reader, VideoReader) else False
-    stop_reason = reader.stop_reason if isinstance(reader, VideoReader) else ""
-    if not t_list:
-        raise InputError(f"{path}: no frame could be decoded; the file is damaged or not a video")
+    if not run.t:
+        if interrupted:
+            raise Interrupted(saved=None, at_s=0.0)
+        raise InputError(f"{src.path}: no frame could be decoded; the file is damaged or not a video")
+    partial, stop_reason = src.partial, src.stop_reason
+    if interrupted:
+        partial, stop_reason = True, f"interrupted by the user at {run.t[-1]:.2f} s"
+    files = _write_outputs(src, rules, out, coach, run, builder, partial, stop_reason, writer is not None)
+    if interrupted:
+        raise Interrupted(saved=out, at_s=run.t[-1])
+    return files
+
+
+def _write_outputs(
+    src: Source,
+    rules: RuleSet,
+    out: Path,
+    coach: Coach,
+    run: _Run,
+    builder: TrackBuilder,
+    partial: bool,
+    stop_reason: str,
+    annotated: bool,
+) -> AnalysisResult:
     track = builder.build()
     track.meta.update(partial=partial, stop_reason=stop_reason)
-    files: dict[str, Path] = {}
-    track_path = track.save(out / "track.npz")
-    files["track.npz"] = track_path
-    if writer is not None:
+    files: dict[str, Path] = {"track.npz": track.save(out / "track.npz")}
+    if annotated and (out / "annotated.mp4").is_file():
         files["annotated.mp4"] = out / "annotated.mp4"
     summary = coach.summary()
-    extra = {"source": Path(path).name, "input_kind": "image" if info["still"] else "video", "rules": rules.exercise}
-    if info["still"] and last is not None:
+    notes = [src.note]
+    if src.skipped_packets and not partial:
+        notes.append(f"{src.skipped_packets} damaged packets of the video were skipped (a few frames are missing)")
+    if run.dark_frames >= 0.5 * len(run.t):
+        notes.append(
+            "the video is very dark: light the room or turn the camera away from the window, then record again"
+        )
+    _add_findings(summary, notes)
+    extra: dict[str, Any] = {
+        "source": src.path.name,
+        "input_kind": "image" if src.still else "video",
+        "rules": rules.exercise,
+    }
+    last = run.last
+    if src.still and last is not None:
         extra["still"] = {"posture": last.posture, "view": last.view, "person_found": last.person_found}
-    values = {k: np.asarray(v, dtype=np.float64) for k, v in series.items()}
-    report, more = write_reports(out, rules, summary, np.asarray(t_list), values, partial, stop_reason, extra)
+    report, more = write_reports(out, rules, summary, np.asarray(run.t), run.values(), partial, stop_reason, extra)
     files.update(more)
+    _remove_stale_outputs(out, files)
     return AnalysisResult(report, summary, files)
 
 
@@ -198,10 +358,12 @@ def analyze(
     pose_options: PoseOptions | None = None,
     progress: ProgressFn | None = None,
 ) -> AnalysisResult:
-    """Analyse a video, an image or a saved ``.npz`` track, whichever ``input_path`` is."""
+    """Analyse a video, an image or a saved ``.npz`` track, whichever ``input_path`` holds."""
     p = check_input_path(input_path)
-    if p.suffix.lower() == ".npz":
+    if sniff(p).kind == "track":
         return analyze_track(Track.load(p), rules, out_dir, force)
+    if p.suffix.lower() == ".npz":
+        raise InputError(f"{p} is not a posecheck landmark track (not an .npz archive); make one with 'posecheck extract'")
     return analyze_media(p, rules, out_dir, force, pose_options, progress)
 
 

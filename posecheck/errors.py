@@ -11,3 +11,17 @@ class InputError(PosecheckError):
 
 class RuleError(PosecheckError):
     """A rule file is missing, malformed or inconsistent."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during an analysis, after the results so far were saved.
+
+    A ``KeyboardInterrupt`` still, so code that stops on Ctrl-C keeps doing so; ``saved``
+    is the output folder holding the partial results (None when nothing could be saved)
+    and ``at_s`` the video time where the analysis stopped.
+    """
+
+    def __init__(self, saved: object = None, at_s: float = 0.0) -> None:
+        super().__init__(f"interrupted at {at_s:.2f} s")
+        self.saved = saved
+        self.at_s = at_s

@@ -1,54 +1,134 @@
-"""Run pose estimation over a video or image and collect a landmark track."""
+"""Open a video or image as a stream of frames, and run pose estimation over it into a track."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from posecheck.errors import InputError
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
 from posecheck.track import Track, TrackBuilder
-from posecheck.video import Frame, VideoReader, is_image_path, read_image
+from posecheck.video import (
+    Frame,
+    MediaKind,
+    VideoReader,
+    check_input_path,
+    is_image_path,
+    read_image,
+    sniff,
+)
 
 ProgressFn = Callable[[int, int], None]
+SUPPORTED = "a video (MP4, MOV, WebM, GIF) or an image (JPEG, PNG)"
+
+
+@dataclass
+class Source:
+    """An opened video or image: its frames (streamed) and what is known about it up front."""
+
+    path: Path
+    frames: Iterator[Frame]
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    rotation: int
+    still: bool
+    kind: MediaKind
+    note: str = ""  # e.g. "clip.jpg holds an MP4/MOV video ...": shown to the user as a warning
+    reader: VideoReader | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether decoding broke off before the end (known once the frames are consumed)."""
+        return bool(self.reader.partial) if self.reader is not None else False
+
+    @property
+    def stop_reason(self) -> str:
+        """Where and why decoding broke off ('' when it did not)."""
+        return self.reader.stop_reason if self.reader is not None else ""
+
+    @property
+    def skipped_packets(self) -> int:
+        """Damaged packets stepped over while decoding."""
+        return self.reader.skipped_packets if self.reader is not None else 0
+
+    def close(self) -> None:
+        """Release the decoder (safe to call twice)."""
+        if self.reader is not None:
+            self.reader.close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _mismatch_note(path: Path, kind: MediaKind) -> str:
+    """A note when the file name says image but the content is a video, or the other way round."""
+    named_image = is_image_path(path)
+    if kind.kind == "video" and named_image:
+        return f"{path.name} holds a {kind.format} video despite its {path.suffix} name; analysed as a video"
+    if kind.kind == "image" and not named_image:
+        return f"{path.name} holds a {kind.format} image despite its {path.suffix or 'missing'} suffix; analysed as a still image"
+    return ""
+
+
+def open_source(path: str | Path) -> Source:
+    """Open ``path`` as what its content really is (not what its name says), or fail in one line."""
+    p = check_input_path(path)
+    kind = sniff(p)
+    if kind.kind == "text":
+        raise InputError(f"{p} is a text file, not a video or image; pass {SUPPORTED}")
+    if kind.kind == "audio":
+        raise InputError(f"{p} is an audio file ({kind.format}) with no picture; pass a video of the exercise")
+    if kind.kind == "track":
+        raise InputError(f"{p} is a landmark track (.npz), not a video; analyse it with 'posecheck analyze {p.name}'")
+    note = _mismatch_note(p, kind)
+    if kind.kind == "image" or (kind.kind == "unknown" and is_image_path(p)):
+        image = read_image(p)
+        h, w = image.shape[:2]
+        return Source(p, iter([Frame(index=0, t=0.0, image=image)]), w, h, 1.0, 1, 0.0, 0, True, kind, note)
+    reader = VideoReader(p)
+    vi = reader.info
+    return Source(
+        p, iter(reader), vi.width, vi.height, vi.fps, vi.frame_count, vi.duration_s, vi.rotation, False, kind, note,
+        reader,
+    )  # fmt: skip
 
 
 def iter_frames(path: str | Path) -> tuple[Iterator[Frame], dict[str, object]]:
-    """Frames of a video or a single image, plus facts about the source."""
-    if is_image_path(path):
-        image = read_image(path)
-        h, w = image.shape[:2]
-        info: dict[str, object] = {"width": w, "height": h, "fps": 1.0, "frame_count": 1, "still": True}
-        return iter([Frame(index=0, t=0.0, image=image)]), info
-    reader = VideoReader(path)
-    vi = reader.info
-    info = {
-        "width": vi.width,
-        "height": vi.height,
-        "fps": vi.fps,
-        "frame_count": vi.frame_count,
-        "duration_s": vi.duration_s,
-        "rotation": vi.rotation,
-        "still": False,
-        "reader": reader,
+    """Frames of a video or a single image, plus facts about the source (see :func:`open_source`)."""
+    src = open_source(path)
+    info: dict[str, object] = {
+        "width": src.width,
+        "height": src.height,
+        "fps": src.fps,
+        "frame_count": src.frame_count,
+        "duration_s": src.duration_s,
+        "rotation": src.rotation,
+        "still": src.still,
+        "note": src.note,
     }
-    return iter(reader), info
+    if src.reader is not None:
+        info["reader"] = src.reader
+    return src.frames, info
 
 
 def extract_track(
     path: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None
 ) -> Track:
     """Landmarks of every frame of ``path``; ``meta['partial']`` tells if decoding broke off."""
-    frames, info = iter_frames(path)
-    meta = {"source": Path(path).name, "still": info["still"], "rotation": info.get("rotation", 0)}
-    builder = TrackBuilder(int(info["width"]), int(info["height"]), float(info["fps"]), meta)  # type: ignore[call-overload]
-    total = int(info["frame_count"])  # type: ignore[call-overload]
-    with PoseEstimator(options) as estimator:
-        for frame in frames:
-            builder.append(frame.t, estimator.detect(frame.image, frame.t))
-            if progress:
-                progress(frame.index + 1, total)
-    reader = info.get("reader")
-    if isinstance(reader, VideoReader):
-        reader.close()
-        builder.meta.update(partial=reader.partial, stop_reason=reader.stop_reason)
+    with open_source(path) as src:
+        meta = {"source": src.path.name, "still": src.still, "rotation": src.rotation}
+        builder = TrackBuilder(src.width, src.height, src.fps, meta)
+        with PoseEstimator(options) as estimator:
+            for frame in src.frames:
+                builder.append(frame.t, estimator.detect(frame.image, frame.t))
+                if progress:
+                    progress(frame.index + 1, src.frame_count)
+        builder.meta.update(partial=src.partial, stop_reason=src.stop_reason)
     return builder.build()

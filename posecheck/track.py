@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,8 @@ class Track:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         meta = dict(self.meta, format=TRACK_FORMAT, width=self.width, height=self.height, fps=self.fps)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz.tmp")
+        # Hidden temporary name in the same folder (same file system: the rename is atomic).
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.savez_compressed(
@@ -82,6 +84,10 @@ class Track:
                     world=self.world.astype(np.float16),
                     meta=np.array(json.dumps(meta)),
                 )
+                fh.flush()
+                os.fsync(fh.fileno())
+            # mkstemp makes the file private; a track is meant to be shared like the other outputs.
+            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):
@@ -92,29 +98,42 @@ class Track:
     def load(cls, path: str | Path) -> Track:
         """Read a track written by :meth:`save`; clear error if it is not one."""
         p = Path(path)
+        hint = f"make one with 'posecheck extract VIDEO --out {p.name}'"
         try:
             with np.load(p, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 arrays = {k: data[k] for k in ("t", "xy", "z", "visibility", "world")}
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-            raise InputError(f"{p} is not a posecheck landmark track ({exc}); make one with 'posecheck extract'") from None
-        if meta.get("format") != TRACK_FORMAT:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{p} is not a posecheck landmark track ({reason}); {hint}") from None
+        if not isinstance(meta, dict) or meta.get("format") != TRACK_FORMAT:
+            version = meta.get("format") if isinstance(meta, dict) else None
             raise InputError(
-                f"{p} is a track of format {meta.get('format')}, this posecheck reads format {TRACK_FORMAT}; "
+                f"{p} is a track of format {version}, this posecheck reads format {TRACK_FORMAT}; "
                 "extract it again with 'posecheck extract'"
             )
+        n = arrays["t"].shape[0] if arrays["t"].ndim == 1 else -1
+        shapes_ok = n >= 0 and all(
+            arrays[k].shape[:1] == (n,) and arrays[k].shape[2:3] == (NUM_LANDMARKS,)
+            for k in ("xy", "z", "visibility", "world")
+        )
+        try:
+            width, height, fps = int(meta["width"]), int(meta["height"]), float(meta["fps"])
+        except (KeyError, TypeError, ValueError):
+            shapes_ok = False
+        if not shapes_ok:
+            raise InputError(f"{p} is a damaged landmark track (arrays or size do not fit together); {hint}")
         return cls(
             t=arrays["t"].astype(np.float64),
             xy=arrays["xy"].astype(np.float32),
             z=arrays["z"].astype(np.float32),
             visibility=arrays["visibility"].astype(np.float32),
             world=arrays["world"].astype(np.float32),
-            width=int(meta["width"]),
-            height=int(meta["height"]),
-            fps=float(meta["fps"]),
+            width=width,
+            height=height,
+            fps=fps,
             meta=meta,
         )
-
 
 class TrackBuilder:
     """Collects per-frame detections into a :class:`Track` (amortised appends)."""

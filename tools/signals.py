@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from posecheck.coach.loader import load_rules
+from posecheck.coach.engine import wanted_postures
 from posecheck.coach.session import prepare_track
 from posecheck.metrics import compute_all
 from posecheck.track import Track
@@ -19,7 +20,7 @@ def main() -> None:
     step = float(sys.argv[2])
     rules = load_rules(sys.argv[3])
     wanted = set(sys.argv[4:])
-    prepared = prepare_track(track, rules.filter)
+    prepared = prepare_track(track, rules.filter, wanted_postures(rules))
     xy, near, z = prepared.stacked()
     values = compute_all(rules.metric_defs(), xy, near, z)
     names = [n for n in values if not wanted or n.split(".")[0] in wanted]

@@ -68,7 +68,8 @@ class Coach:
         self.rules = rules
         f = rules.filter
         self._prepare = FramePreparer(
-            width, height, OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta), f.min_visibility
+            width, height, OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta), f.min_visibility,
+            wanted_postures(rules),
         )
         self._metric_defs = rules.metric_defs()
         self._each = {m.name for m in rules.metrics if m.side == "each"}
@@ -169,7 +170,7 @@ class Coach:
             key_metric=self.rules.movement.metric,
             key_value=key,
             metrics=metrics,
-            landmarks=frame.xy if frame.person_found else None,
+            landmarks=(frame.image_xy if frame.image_xy is not None else frame.xy) if frame.person_found else None,
             near_side="left" if frame.near_is_left else "right",
         )
 
@@ -558,6 +559,11 @@ class Coach:
                 self._check_since.pop(chk.id, None)
                 if chk.id in self._active and t - self._active[chk.id].t > CUE_SHOW_S:
                     self._clear(chk.id)
+
+
+def wanted_postures(rules: RuleSet) -> tuple[str, ...]:
+    """Postures in which the exercise may be done (used to notice a camera on its side)."""
+    return (rules.posture.required, *rules.posture.also_allowed)
 
 
 def _finite(x: float) -> float | None:

@@ -32,12 +32,76 @@ class PreparedFrame:
     t: float
     person_found: bool
     people: int
-    xy: np.ndarray  # (33, 2) smoothed pixels, NaN where not trusted
+    xy: np.ndarray  # (33, 2) smoothed pixels in the upright frame, NaN where not trusted
     z: np.ndarray  # (33,)
     visibility: np.ndarray  # (33,)
     near_is_left: bool
     posture: str
     view: str
+    image_xy: np.ndarray | None = None  # the same landmarks in the image's own pixels (for drawing)
+    quarter_turns: int = 0  # how the camera was turned (0 = upright)
+
+
+def rotate_points(xy: np.ndarray, quarter_turns: int, width: int, height: int) -> np.ndarray:
+    """Pixel coordinates after turning the picture ``quarter_turns`` x 90 degrees counter-clockwise."""
+    k = quarter_turns % 4
+    x, y = xy[..., 0], xy[..., 1]
+    if k == 0:
+        return xy
+    if k == 1:
+        out = np.stack([y, width - x], axis=-1)
+    elif k == 2:
+        out = np.stack([width - x, height - y], axis=-1)
+    else:
+        out = np.stack([height - y, x], axis=-1)
+    return out
+
+
+class OrientationGuess:
+    """Notices a camera turned on its side (no rotation metadata) from the posture the exercise needs.
+
+    A person lying on the floor filmed by a phone on its side looks upright. While
+    the upright reading never shows the posture the exercise needs, but a quarter
+    turn shows it steadily for ``settle_s``, that turn is adopted and kept. The
+    upright reading always wins when it shows the posture, so a person walking
+    around before lying down does not fool it.
+    """
+
+    def __init__(self, wanted: tuple[str, ...], settle_s: float = 1.0, every_s: float = 0.2) -> None:
+        self.wanted = set(wanted)
+        self.settle_s = settle_s
+        self.every_s = every_s
+        self.quarter_turns = 0
+        self.locked = not wanted
+        self._candidate: tuple[int, float] | None = None
+        self._last_check = -np.inf
+
+    def __call__(self, t: float, xy: np.ndarray, width: int, height: int) -> int:
+        """The quarter turns to apply to this frame's landmarks."""
+        if self.locked or t - self._last_check < self.every_s:
+            return self.quarter_turns
+        self._last_check = t
+        # Three checks at once: upright, a quarter turn each way (phones on their side).
+        turns = (0, 1, 3)
+        candidates = np.stack([rotate_points(xy, k, width, height) for k in turns])
+        postures = classify_posture(candidates)
+        matching = [k for k, p in zip(turns, postures) if p in self.wanted]
+        if 0 in matching:
+            if self._candidate is not None and self._candidate[0] == 0 and t - self._candidate[1] >= self.settle_s:
+                self.quarter_turns, self.locked = 0, True
+            elif self._candidate is None or self._candidate[0] != 0:
+                self._candidate = (0, t)
+            self.quarter_turns = 0
+            return 0
+        if len(matching) != 1:
+            self._candidate = None
+            return self.quarter_turns
+        k = matching[0]
+        if self._candidate is None or self._candidate[0] != k:
+            self._candidate = (k, t)
+        elif t - self._candidate[1] >= self.settle_s:
+            self.quarter_turns, self.locked = k, True
+        return self.quarter_turns
 
 
 class SideResolver:
@@ -74,9 +138,18 @@ class SideResolver:
 class FramePreparer:
     """Stateful pipeline: side resolution -> One-Euro smoothing -> visibility gate."""
 
-    def __init__(self, width: int, height: int, settings: OneEuroSettings, min_visibility: float) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        settings: OneEuroSettings,
+        min_visibility: float,
+        wanted_postures: tuple[str, ...] = (),
+    ) -> None:
+        self.width, self.height = width, height
         self._filter = OneEuroFilter(settings, scale=float(max(width, height)))
         self._sides = SideResolver()
+        self._orientation = OrientationGuess(wanted_postures)
         self.min_visibility = min_visibility
         self._last_raw: np.ndarray | None = None
 
@@ -96,6 +169,9 @@ class FramePreparer:
             return PreparedFrame(t, False, people, empty, np.full(33, np.nan), np.zeros(33), True, "unknown", "unknown")
         xy = np.where(np.isfinite(xy), xy, np.nan)
         vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        turns = self._orientation(t, xy, self.width, self.height)
+        if turns:
+            xy = rotate_points(xy, turns, self.width, self.height)
         xy, z, vis, near_left = self._sides(t, xy, np.asarray(z, np.float64), vis)
         if self._jumped(xy):
             # A cut or a new person: old positions would smear into the new ones.
@@ -104,7 +180,11 @@ class FramePreparer:
         smooth[vis < self.min_visibility] = np.nan
         posture = str(classify_posture(smooth)[()])
         view = str(classify_view(smooth)[()])
-        return PreparedFrame(t, True, people, smooth, z, vis, near_left, posture, view)
+        image_xy = rotate_points(smooth, -turns, *self._turned_size(turns)) if turns else smooth
+        return PreparedFrame(t, True, people, smooth, z, vis, near_left, posture, view, image_xy, turns)
+
+    def _turned_size(self, turns: int) -> tuple[int, int]:
+        return (self.height, self.width) if turns % 2 else (self.width, self.height)
 
     def _jumped(self, xy: np.ndarray) -> bool:
         last, self._last_raw = self._last_raw, xy

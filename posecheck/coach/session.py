@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posecheck.coach.engine import Coach
+from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Feedback, SessionSummary
 from posecheck.coach.prepare import FramePreparer, PreparedFrame
 from posecheck.coach.schema import Filter, RuleSet
@@ -21,6 +21,7 @@ class PreparedTrack:
 
     frames: list[PreparedFrame]
     filter: Filter
+    postures: tuple[str, ...] = ()
 
     def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, 33, 2) xy, (N,) near_is_left and (N, 33) z arrays."""
@@ -38,19 +39,24 @@ def person_frames(track: Track, i: int) -> tuple[np.ndarray | None, np.ndarray |
     return track.xy[i, 0], track.z[i, 0], track.visibility[i, 0], people
 
 
-def prepare_track(track: Track, settings: Filter) -> PreparedTrack:
-    """Prepare every frame of ``track`` once (the slow, threshold-independent part)."""
+def prepare_track(track: Track, settings: Filter, postures: tuple[str, ...] = ()) -> PreparedTrack:
+    """Prepare every frame of ``track`` once (the slow, threshold-independent part).
+
+    ``postures`` are the ones the exercise needs (to notice a camera on its side);
+    the result depends only on ``settings`` and ``postures``, never on thresholds.
+    """
     preparer = FramePreparer(
         track.width,
         track.height,
         OneEuroSettings(min_cutoff=settings.min_cutoff, beta=settings.beta),
         settings.min_visibility,
+        postures,
     )
     frames = []
     for i in range(len(track)):
         xy, z, vis, people = person_frames(track, i)
         frames.append(preparer(float(track.t[i]), xy, z, vis, people))
-    return PreparedTrack(frames, settings)
+    return PreparedTrack(frames, settings, postures)
 
 
 @dataclass
@@ -82,4 +88,4 @@ def score_prepared(rules: RuleSet, prepared: PreparedTrack, keep_feedback: bool 
 
 def score_track(rules: RuleSet, track: Track, keep_feedback: bool = False) -> ScoredSession:
     """Prepare and score a track in one go."""
-    return score_prepared(rules, prepare_track(track, rules.filter), keep_feedback)
+    return score_prepared(rules, prepare_track(track, rules.filter, wanted_postures(rules)), keep_feedback)

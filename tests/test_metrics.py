@@ -1,0 +1,91 @@
+import math
+
+import numpy as np
+import pytest
+
+from posecheck.landmarks import INDEX
+from posecheck.metrics import MetricDef, compute_metric, known_point
+
+
+def figure(**points: tuple[float, float]) -> np.ndarray:
+    xy = np.full((33, 2), np.nan)
+    for name, p in points.items():
+        xy[INDEX[name]] = p
+    return xy
+
+
+RIGHT_ANGLE = figure(right_shoulder=(0, 0), right_hip=(100, 0), right_knee=(100, -100))
+
+
+@pytest.mark.parametrize(
+    ("metric", "xy", "expected"),
+    [
+        (MetricDef("a", "angle", ("shoulder", "hip", "knee"), "right"), RIGHT_ANGLE, 90.0),
+        (MetricDef("i", "inclination", ("hip", "knee"), "right"), RIGHT_ANGLE, 90.0),
+        (MetricDef("i", "inclination", ("shoulder", "hip"), "right"), RIGHT_ANGLE, 0.0),
+        (MetricDef("b", "between", ("shoulder", "hip", "hip", "knee"), "right"), RIGHT_ANGLE, 90.0),
+        # knee is 100 px above the hip (image y down); unit = shoulder-hip length (100)
+        (MetricDef("h", "height", ("knee", "hip"), "right", ("shoulder", "hip")), RIGHT_ANGLE, 1.0),
+        (MetricDef("d", "distance", ("shoulder", "knee"), "right", ("shoulder", "hip")), RIGHT_ANGLE, math.sqrt(2)),
+        # hip sits 50 px above the shoulder-knee line of length 200 -> +0.25
+        (
+            MetricDef("o", "offset", ("hip", "shoulder", "knee"), "right"),
+            figure(right_shoulder=(0, 0), right_hip=(100, -50), right_knee=(200, 0)),
+            0.25,
+        ),
+        (
+            MetricDef("o", "offset", ("hip", "shoulder", "knee"), "right"),
+            figure(right_shoulder=(200, 0), right_hip=(100, -50), right_knee=(0, 0)),
+            0.25,
+        ),
+    ],
+)
+def test_metric_kinds(metric: MetricDef, xy: np.ndarray, expected: float) -> None:
+    value = compute_metric(metric, xy, near_is_left=False)[metric.name]
+    assert float(value) == pytest.approx(expected, abs=1e-6)
+
+
+def test_aspect_correct_pixels_not_normalised() -> None:
+    # A 45-degree segment in pixels stays 45 degrees whatever the frame shape.
+    xy = figure(left_hip=(0, 0), left_knee=(300, -300))
+    m = MetricDef("i", "inclination", ("hip", "knee"), "left")
+    assert float(compute_metric(m, xy, True)["i"]) == pytest.approx(45.0)
+
+
+def test_near_falls_back_to_far_side_when_near_is_unseen() -> None:
+    xy = figure(left_shoulder=(0, 0), left_hip=(100, 0), left_knee=(200, 0))
+    m = MetricDef("a", "angle", ("shoulder", "hip", "knee"), "near")
+    # Near is the right side, which is missing: use the left one.
+    assert float(compute_metric(m, xy, near_is_left=False)["a"]) == pytest.approx(180.0)
+
+
+def test_each_gives_both_sides_and_other_prefix_crosses_over() -> None:
+    xy = figure(left_ankle=(0, 0), right_knee=(30, 40), right_ankle=(500, 500), left_knee=(500, 460))
+    m = MetricDef("x", "distance", ("ankle", "other:knee"), "each")
+    out = compute_metric(m, xy, True)
+    assert float(out["x.left"]) == pytest.approx(50.0)
+    assert float(out["x.right"]) == pytest.approx(40.0)
+
+
+def test_missing_landmarks_give_nan_not_errors() -> None:
+    m = MetricDef("a", "angle", ("shoulder", "hip", "knee"), "near")
+    assert math.isnan(float(compute_metric(m, np.full((33, 2), np.nan), True)["a"]))
+
+
+def test_vectorised_over_frames_matches_single_frames() -> None:
+    rng = np.random.default_rng(0)
+    frames = rng.uniform(0, 500, size=(20, 33, 2))
+    near = rng.uniform(size=20) > 0.5
+    m = MetricDef("a", "angle", ("shoulder", "hip", "knee"), "near")
+    batch = compute_metric(m, frames, near)["a"]
+    single = [float(compute_metric(m, frames[i], bool(near[i]))["a"]) for i in range(20)]
+    np.testing.assert_allclose(batch, single)
+
+
+@pytest.mark.parametrize(
+    ("point", "ok"),
+    [("hip", True), ("other:knee", True), ("mid:shoulder", True), ("nose", True), ("mid:nose", False),
+     ("hipp", False), ("left:hip", False)],
+)  # fmt: skip
+def test_known_point(point: str, ok: bool) -> None:
+    assert known_point(point) is ok
