@@ -309,18 +309,18 @@ class Coach:
         self._wrong_posture_since = None
         self._clear("posture")
         self._posture_ok_since = self._posture_ok_since or t
-        needs_baseline = any(c.relative for c in self._all_conditions())
-        if needs_baseline:
-            if not any(math.isnan(v) for v in metrics.values()):
+        relative = {c.metric for c in self._all_conditions() if c.relative}
+        if relative:
+            # Only the metrics compared with the person's own rest value must be seen.
+            if all(not math.isnan(self._value(n, metrics, relative=False)) for n in relative):
                 self._calibration.append(metrics)
             if t - self._posture_ok_since < max(p.arm_s, self.rules.movement.calibrate_s) or len(
                 self._calibration
             ) < 5:
                 return False
-            names = {c.metric for c in self._all_conditions() if c.relative}
             self._baseline = {
                 n: float(np.nanmedian([self._value(n, m, relative=False) for m in self._calibration]))
-                for n in names
+                for n in relative
             }
             self._calibration.clear()
             return True
