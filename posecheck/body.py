@@ -22,35 +22,24 @@ NOSE = INDEX["nose"]
 
 def midpoint(xy: np.ndarray, part: str) -> np.ndarray:
     """Mean of the left and right ``part``; the one visible side when the other is missing."""
-    both = np.stack([xy[..., _L[part], :], xy[..., _R[part], :]], axis=-2)
-    with np.errstate(invalid="ignore"), _quiet():
-        return np.nanmean(both, axis=-2)
+    a, b = xy[..., _L[part], :], xy[..., _R[part], :]
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) * 0.5))
 
 
-class _quiet:
-    """Silence numpy's 'mean of empty slice' warnings (all-NaN is expected here)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
+def safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is zero or missing (no warnings: hot path)."""
+    return num / np.where(den > 0, den, np.nan)
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(v, axis=-1)
+    return np.hypot(v[..., 0], v[..., 1])
 
 
 def torso_axis(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit vector from hip-mid to shoulder-mid (toward the head) and torso length in pixels."""
     v = midpoint(xy, "shoulder") - midpoint(xy, "hip")
     length = _norm(v)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return v / length[..., None], length
+    return safe_divide(v, length[..., None]), length
 
 
 def front_direction(xy: np.ndarray) -> np.ndarray:
@@ -64,15 +53,22 @@ def front_direction(xy: np.ndarray) -> np.ndarray:
     normal = np.stack([-head[..., 1], head[..., 0]], axis=-1)
     nose = xy[..., NOSE, :] - midpoint(xy, "ear")
     hip, knee, ankle = midpoint(xy, "hip"), midpoint(xy, "knee"), midpoint(xy, "ankle")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        face = np.nan_to_num(np.sum(nose * normal, axis=-1) / length)
-        # Knees only bend one way: a bent knee sticks out in front of the hip-ankle line.
-        knee_bend = np.nan_to_num(np.sum((knee - (hip + ankle) / 2) * normal, axis=-1) / length)
-        hip_flexion = np.nan_to_num(np.sum((knee - hip) * normal, axis=-1) / length)
+    face = _zero_nan(safe_divide(_dot(nose, normal), length))
+    # Knees only bend one way: a bent knee sticks out in front of the hip-ankle line.
+    knee_bend = _zero_nan(safe_divide(_dot(knee - (hip + ankle) * 0.5, normal), length))
+    hip_flexion = _zero_nan(safe_divide(_dot(knee - hip, normal), length))
     # The face is a short lever (a few % of the torso): weight it up.
     score = 3.0 * face + 1.5 * knee_bend + hip_flexion
     sign = np.where(score >= 0, 1.0, -1.0)
     return normal * sign[..., None]
+
+
+def _zero_nan(v: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(v), 0.0, v)
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]
 
 
 def anatomical_right_is_near(xy: np.ndarray) -> np.ndarray:
@@ -91,9 +87,10 @@ def label_left_is_near(visibility: np.ndarray, z: np.ndarray) -> np.ndarray:
     """True where MediaPipe's 'left' landmarks look nearer (more visible, smaller depth)."""
     left = [_L[p] for p in _SIDE_PARTS]
     right = [_R[p] for p in _SIDE_PARTS]
-    vis = np.nanmean(visibility[..., left], axis=-1) - np.nanmean(visibility[..., right], axis=-1)
-    depth = np.nanmean(z[..., right], axis=-1) - np.nanmean(z[..., left], axis=-1)
-    scale = np.nanmean(np.abs(z[..., left + right]), axis=-1) + 1e-6
+    z = _zero_nan(z)
+    vis = np.mean(visibility[..., left], axis=-1) - np.mean(visibility[..., right], axis=-1)
+    depth = np.mean(z[..., right], axis=-1) - np.mean(z[..., left], axis=-1)
+    scale = np.mean(np.abs(z[..., left + right]), axis=-1) + 1e-6
     return (vis + 0.5 * np.clip(depth / scale, -1, 1)) > 0
 
 
@@ -101,8 +98,7 @@ def shoulder_width_ratio(xy: np.ndarray) -> np.ndarray:
     """Shoulder width over torso length: small side-on, large facing the camera."""
     _, length = torso_axis(xy)
     width = _norm(xy[..., _L["shoulder"], :] - xy[..., _R["shoulder"], :])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return width / length
+    return safe_divide(width, length)
 
 
 def classify_view(xy: np.ndarray, side_max_ratio: float = 0.45) -> np.ndarray:
@@ -123,8 +119,7 @@ def mirror_values(values: np.ndarray) -> np.ndarray:
 
 def _angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     u, v = a - b, c - b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(u * v, axis=-1) / (_norm(u) * _norm(v))
+    cos = safe_divide(_dot(u, v), _norm(u) * _norm(v))
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from posecheck.body import midpoint
+from posecheck.body import midpoint, safe_divide
 from posecheck.landmarks import CENTRE_PARTS, PAIRED_PARTS, side_index
 
 MetricKind = Literal["angle", "inclination", "between", "distance", "height", "offset", "depth"]
@@ -70,15 +70,25 @@ def _point(xy: np.ndarray, point: str, side: str) -> np.ndarray:
     return xy[..., side_index(part, side), :]
 
 
+def _norm(v: np.ndarray) -> np.ndarray:
+    return np.hypot(v[..., 0], v[..., 1])
+
+
 def _length(xy: np.ndarray, pair: tuple[str, str], side: str) -> np.ndarray:
     a, b = (_point(xy, p, side) for p in pair)
-    return np.linalg.norm(a - b, axis=-1)
+    return _norm(a - b)
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    cos = safe_divide(u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1], _norm(u) * _norm(v))
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _z_index(point: str, side: str) -> int:
+    part = point.rpartition(":")[2]
+    if point.startswith("other:"):
+        side = "right" if side == "left" else "left"
+    return side_index(part, side)
 
 
 def compute_one_side(
@@ -87,40 +97,33 @@ def compute_one_side(
     """Value of ``metric`` for the person's ``side`` ('left'/'right'); NaN where unseen."""
     p = [_point(xy, name, side) for name in metric.points]
     kind = metric.kind
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if kind == "angle":
-            value = _angle(p[0] - p[1], p[2] - p[1])
-        elif kind == "inclination":
-            d = p[1] - p[0]
-            value = np.degrees(np.arctan2(np.abs(d[..., 1]), np.abs(d[..., 0])))
-        elif kind == "between":
-            value = _angle(p[1] - p[0], p[3] - p[2])
-        elif kind == "distance":
-            value = np.linalg.norm(p[0] - p[1], axis=-1)
-        elif kind == "height":
-            value = p[1][..., 1] - p[0][..., 1]
-        elif kind == "offset":
-            a, b, c = p
-            line = c - b
-            cross = line[..., 0] * (a - b)[..., 1] - line[..., 1] * (a - b)[..., 0]
-            dist = cross / np.linalg.norm(line, axis=-1)
-            # Make "positive" mean toward the top of the image whatever the line's direction.
-            normal_up = np.where(line[..., 0] >= 0, -1.0, 1.0)
-            value = dist * normal_up / np.linalg.norm(line, axis=-1)
-        elif kind == "depth":
-            if z is None:
-                return np.full(xy.shape[:-2], np.nan)
-            from posecheck.landmarks import INDEX
-
-            za, zb = (
-                z[..., INDEX[n] if n in CENTRE_PARTS else side_index(n.rpartition(":")[2], side)]
-                for n in metric.points
-            )
-            value = zb - za
-        else:  # pragma: no cover - the schema only admits the kinds above
-            raise ValueError(kind)
-        if metric.normalize is not None and kind in ("distance", "height", "depth"):
-            value = value / _length(xy, metric.normalize, side)
+    if kind == "angle":
+        value = _angle(p[0] - p[1], p[2] - p[1])
+    elif kind == "inclination":
+        d = p[1] - p[0]
+        value = np.degrees(np.arctan2(np.abs(d[..., 1]), np.abs(d[..., 0])))
+    elif kind == "between":
+        value = _angle(p[1] - p[0], p[3] - p[2])
+    elif kind == "distance":
+        value = _norm(p[0] - p[1])
+    elif kind == "height":
+        value = p[1][..., 1] - p[0][..., 1]
+    elif kind == "offset":
+        a, b, c = p
+        line = c - b
+        cross = line[..., 0] * (a - b)[..., 1] - line[..., 1] * (a - b)[..., 0]
+        # Make "positive" mean toward the top of the image whatever the line's direction.
+        normal_up = np.where(line[..., 0] >= 0, -1.0, 1.0)
+        value = safe_divide(cross * normal_up, _norm(line) ** 2)
+    elif kind == "depth":
+        if z is None:
+            return np.full(xy.shape[:-2], np.nan)
+        za, zb = (z[..., _z_index(n, side)] for n in metric.points)
+        value = zb - za
+    else:  # pragma: no cover - the schema only admits the kinds above
+        raise ValueError(kind)
+    if metric.normalize is not None and kind in ("distance", "height", "depth"):
+        value = safe_divide(value, _length(xy, metric.normalize, side))
     return np.asarray(value, dtype=np.float64)
 
 
@@ -145,8 +148,8 @@ def compute_metric(
     left = compute_one_side(metric, xy, "left", z)
     right = compute_one_side(metric, xy, "right", z)
     if metric.side == "mid":
-        with np.errstate(invalid="ignore"):
-            return {metric.name: np.where(np.isnan(left), right, np.where(np.isnan(right), left, (left + right) / 2))}
+        both = np.where(np.isnan(left), right, np.where(np.isnan(right), left, (left + right) / 2))
+        return {metric.name: both}
     near_left = np.asarray(near_is_left)
     if metric.side == "far":
         near_left = ~near_left
