@@ -499,49 +499,69 @@ class Coach:
     def _step_guided(
         self, t: float, frame: PreparedFrame, metrics: dict[str, float], out: list[Cue], events: list[str]
     ) -> None:
+        """A timer paces the holds; each runs only while the checked position holds."""
         mv = self.rules.movement
         hold_s = self._hold_dose[1]
-        rest_s = self.rules.dose.rest_s
         if self.phase == "setup":
             if not self._arm(t, metrics, out):
                 return
-            self._guided_started = t
+            self._guided_started = None  # time the last hold ended; None = none yet
             self.phase = "rest"
             events.append("armed")
-        start = self._guided_started if self._guided_started is not None else t
-        cycle = hold_s + rest_s
-        elapsed = t - start
-        n_done, into = divmod(elapsed, cycle) if cycle > 0 else (0, elapsed)
+        if self._left_posture(t):
+            self._end_guided_hold(t, events, out, say_relax=False)
+            self.phase = "setup"
+            self._posture_ok_since = None
+            return
         in_position = self._holds(mv.target, metrics)
-        if into < hold_s:
-            if self.phase != "target":
+        if self.phase == "rest":
+            rested = self._guided_started is None or t - self._guided_started >= self.rules.dose.rest_s
+            if rested and in_position:
                 self.phase = "target"
-                self._rep = _Rep(start_s=t, target_since=t, reached=True, hold_start=t)
+                self._rep = _Rep(start_s=t, target_since=t, reached=True, hold_start=t, last_target_t=t)
                 self._say(t, "draw_in", "Exhale and gently draw your belly button in. Hold.", "info", out)
                 events.append("hold_start")
-            rep = self._rep
-            assert rep is not None
-            rep.last_target_t = t if in_position else rep.last_target_t
-            if not in_position and rep.hold_start is not None:
-                rep.hold_s += t - rep.hold_start
-                rep.hold_start = None
-            elif in_position and rep.hold_start is None:
-                rep.hold_start = t
-        elif self.phase == "target":
-            rep = self._rep
-            assert rep is not None
-            if rep.hold_start is not None:
-                rep.hold_s += t - rep.hold_start
-                rep.hold_start = None
-            self._rep = None
+            return
+        rep = self._rep
+        if rep is None:  # pragma: no cover - target phase always has a rep
             self.phase = "rest"
-            ok = rep.hold_s >= self._hold_dose[0]
-            self.holds.append(HoldEvent(None, rep.start_s, t, rep.hold_s, ok))
-            if ok:
-                self.reps.append(RepEvent(None, rep.start_s, t, (), None, rep.hold_s))
-                events.append("rep")
+            return
+        if in_position:
+            rep.last_target_t = t
+            if rep.hold_start is None:
+                rep.hold_start = t
+        elif rep.hold_start is not None:
+            rep.hold_s += t - rep.hold_start
+            rep.hold_start = None
+        if t - rep.start_s >= hold_s:
+            self._end_guided_hold(t, events, out, say_relax=True)
+
+    def _left_posture(self, t: float) -> bool:
+        """True once the person has been in another known posture for ``posture.leave_s``."""
+        if self._posture_ok() or self._stable_posture == "unknown":
+            self._wrong_posture_since = None
+            return False
+        self._wrong_posture_since = self._wrong_posture_since or t
+        return t - self._wrong_posture_since >= self.rules.posture.leave_s
+
+    def _end_guided_hold(self, t: float, events: list[str], out: list[Cue], say_relax: bool) -> None:
+        rep = self._rep
+        self._rep = None
+        self.phase = "rest"
+        self._guided_started = t
+        if rep is None:
+            return
+        if rep.hold_start is not None:
+            rep.hold_s += t - rep.hold_start
+        if rep.hold_s <= 0:
+            return
+        ok = rep.hold_s >= self._hold_dose[0]
+        self.holds.append(HoldEvent(None, rep.start_s, t, rep.hold_s, ok))
+        if ok:
+            self.reps.append(RepEvent(None, rep.start_s, t, (), None, rep.hold_s))
+            events.append("rep")
+        if say_relax:
             self._say(t, "relax", "Relax and breathe.", "info", out)
-        del n_done
 
     # ----- form checks ------------------------------------------------------------------------
     def _run_checks(self, t: float, metrics: dict[str, float], out: list[Cue]) -> None:

@@ -57,6 +57,9 @@ def rotate_points(xy: np.ndarray, quarter_turns: int, width: int, height: int) -
     return out
 
 
+_CLEARLY_UPRIGHT = ("standing", "half_kneeling")
+
+
 class OrientationGuess:
     """Notices a camera turned on its side (no rotation metadata) from the posture the exercise needs.
 
@@ -86,6 +89,10 @@ class OrientationGuess:
         candidates = np.stack([rotate_points(xy, k, width, height) for k in turns])
         postures = classify_posture(candidates)
         matching = [k for k, p in zip(turns, postures) if p in self.wanted]
+        if postures[0] in _CLEARLY_UPRIGHT and postures[0] not in self.wanted:
+            # A confident standing or half-kneeling reading is far likelier than a phone on its side.
+            self._candidate = None
+            return self.quarter_turns
         if 0 in matching:
             if self._candidate is not None and self._candidate[0] == 0 and t - self._candidate[1] >= self.settle_s:
                 self.quarter_turns, self.locked = 0, True
