@@ -84,10 +84,13 @@ class OrientationGuess:
         if self.locked or t - self._last_check < self.every_s:
             return self.quarter_turns
         self._last_check = t
-        # Three checks at once: upright, a quarter turn each way (phones on their side).
+        # Three readings at once: upright, a quarter turn each way (phones on their side).
+        candidates = np.stack([rotate_points(xy, k, width, height) for k in (0, 1, 3)])
+        return self.decide(t, tuple(str(p) for p in classify_posture(candidates)))
+
+    def decide(self, t: float, postures: tuple[str, ...]) -> int:
+        """Update the decision from the posture read upright, turned once and turned back."""
         turns = (0, 1, 3)
-        candidates = np.stack([rotate_points(xy, k, width, height) for k in turns])
-        postures = classify_posture(candidates)
         matching = [k for k, p in zip(turns, postures) if p in self.wanted]
         if postures[0] in _CLEARLY_UPRIGHT and postures[0] not in self.wanted:
             # A confident standing or half-kneeling reading is far likelier than a phone on its side.
@@ -201,3 +204,109 @@ class FramePreparer:
         with np.errstate(invalid="ignore"):
             moved = np.nanmedian(np.linalg.norm(xy - last, axis=-1))
         return bool(np.isfinite(moved) and np.isfinite(length) and moved > 0.5 * float(length))
+
+
+def prepare_arrays(
+    t: np.ndarray,
+    xy: np.ndarray,
+    z: np.ndarray,
+    visibility: np.ndarray,
+    people: np.ndarray,
+    width: int,
+    height: int,
+    settings: OneEuroSettings,
+    min_visibility: float,
+    wanted_postures: tuple[str, ...] = (),
+) -> list[PreparedFrame]:
+    """What :class:`FramePreparer` gives frame by frame, for a whole recording at once.
+
+    The geometry is computed for all frames in a few numpy calls; only the
+    parts that carry state from frame to frame (orientation decision, side
+    smoothing, One-Euro) loop, over scalars or one small array. Tuning re-uses
+    the result, so a long session prepares in well under a second.
+    """
+    n = len(t)
+    xy = np.where(np.isfinite(xy), xy, np.nan).astype(np.float64)
+    found = np.isfinite(xy).any(axis=(1, 2))
+    vis = np.nan_to_num(visibility.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    z = z.astype(np.float64)
+    idx = np.flatnonzero(found)
+
+    # 1. Camera orientation: the streaming guesser's state machine, fed precomputed postures.
+    guess = OrientationGuess(wanted_postures)
+    turns = np.zeros(n, dtype=int)
+    if not guess.locked and len(idx):
+        checks, last = [], -np.inf
+        for i in idx:
+            if t[i] - last >= guess.every_s:
+                checks.append(i)
+                last = t[i]
+        sample = xy[checks]
+        postures = {k: classify_posture(rotate_points(sample, k, width, height)) for k in (0, 1, 3)}
+        at_check = {i: tuple(postures[k][j] for k in (0, 1, 3)) for j, i in enumerate(checks)}
+        for i in idx:
+            if not guess.locked and i in at_check:
+                guess.decide(float(t[i]), at_check[i])
+            turns[i] = guess.quarter_turns
+    upright = xy.copy()
+    for k in (1, 2, 3):
+        sel = turns == k
+        if sel.any():
+            upright[sel] = rotate_points(xy[sel], k, width, height)
+
+    # 2. Anatomical sides: per-frame geometry, smoothed orientation over side-view frames.
+    label_left = label_left_is_near(vis, z)
+    side_view = classify_view(upright) == "side"
+    right_near = anatomical_right_is_near(upright)
+    near_left = label_left.copy()
+    score, last_t, tau = 0.0, None, SideResolver().time_constant_s
+    for i in idx:
+        if not side_view[i]:
+            continue
+        dt = 1 / 30 if last_t is None else max(float(t[i]) - last_t, 1e-3)
+        last_t = float(t[i])
+        score += (1 - math.exp(-dt / tau)) * ((1.0 if right_near[i] else -1.0) - score)
+        near_left[i] = score < 0
+    swap = found & side_view & (near_left != label_left)
+    upright[swap] = mirror_points(upright[swap])
+    z = np.where(swap[:, None], mirror_values(z), z)
+    vis = np.where(swap[:, None], mirror_values(vis), vis)
+
+    # 3. Smoothing, restarted after a gap or a jump (a cut, another person).
+    _, length = torso_axis(upright)
+    filt = OneEuroFilter(settings, scale=float(max(width, height)))
+    smooth = np.full_like(upright, np.nan)
+    previous = None
+    for i in range(n):
+        if not found[i]:
+            filt.reset()
+            previous = None
+            continue
+        if previous is not None:
+            moved = np.nanmedian(np.hypot(*(upright[i] - upright[previous]).T))
+            if np.isfinite(moved) and np.isfinite(length[i]) and moved > 0.5 * float(length[i]):
+                filt.reset()
+        smooth[i] = filt(upright[i], float(t[i]))
+        previous = i
+    smooth[vis < min_visibility] = np.nan
+
+    # 4. Posture and view of what the rules will see.
+    posture = classify_posture(smooth)
+    view = classify_view(smooth)
+    frames = []
+    for i in range(n):
+        if not found[i]:
+            empty = np.full((33, 2), np.nan)
+            frames.append(
+                PreparedFrame(float(t[i]), False, int(people[i]), empty, np.full(33, np.nan), np.zeros(33), True,
+                              "unknown", "unknown")  # fmt: skip
+            )
+            continue
+        k = int(turns[i])
+        size = (height, width) if k % 2 else (width, height)
+        image_xy = rotate_points(smooth[i], -k, *size) if k else smooth[i]
+        frames.append(
+            PreparedFrame(float(t[i]), True, int(people[i]), smooth[i], z[i], vis[i], bool(near_left[i]),
+                          str(posture[i]), str(view[i]), image_xy, k)  # fmt: skip
+        )
+    return frames

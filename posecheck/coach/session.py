@@ -8,7 +8,7 @@ import numpy as np
 
 from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Feedback, SessionSummary
-from posecheck.coach.prepare import FramePreparer, PreparedFrame
+from posecheck.coach.prepare import PreparedFrame, prepare_arrays
 from posecheck.coach.schema import Filter, RuleSet
 from posecheck.filters import OneEuroSettings
 from posecheck.metrics import compute_all
@@ -45,17 +45,18 @@ def prepare_track(track: Track, settings: Filter, postures: tuple[str, ...] = ()
     ``postures`` are the ones the exercise needs (to notice a camera on its side);
     the result depends only on ``settings`` and ``postures``, never on thresholds.
     """
-    preparer = FramePreparer(
+    frames = prepare_arrays(
+        track.t,
+        track.xy[:, 0],
+        track.z[:, 0],
+        track.visibility[:, 0],
+        track.people,
         track.width,
         track.height,
         OneEuroSettings(min_cutoff=settings.min_cutoff, beta=settings.beta),
         settings.min_visibility,
         postures,
     )
-    frames = []
-    for i in range(len(track)):
-        xy, z, vis, people = person_frames(track, i)
-        frames.append(preparer(float(track.t[i]), xy, z, vis, people))
     return PreparedTrack(frames, settings, postures)
 
 
