@@ -153,7 +153,8 @@ def classify_posture(xy: np.ndarray) -> np.ndarray:
 
     out = np.full(incline.shape, "unknown", dtype=object)
     lying_or_all_fours = incline < 40
-    upright = incline > 55
+    # Upright means head above hips; an upside-down figure is nothing we coach.
+    upright = (incline > 55) & (head[..., 1] < 0)
     # Kneeling on all fours (child's pose included): bent knees under a face-down torso;
     # a plank or a push-up has the same torso but straight legs.
     on_limbs = (np.fmin(knee_l, knee_r) < 130) & (knee_drop > 0.1) & (wrist_drop > 0.2) & (front_up < 0)

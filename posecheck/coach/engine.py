@@ -82,7 +82,7 @@ class Coach:
         self._stable_posture = "unknown"
         self._wrong_posture_since: float | None = None
         self._posture_ok_since: float | None = None
-        self._calibration: list[dict[str, float]] = []
+        self._calibration: list[dict[str, float]] = []  # recent (t, values) while still
         self._baseline: dict[str, float] = {}
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
@@ -309,22 +309,42 @@ class Coach:
         self._wrong_posture_since = None
         self._clear("posture")
         self._posture_ok_since = self._posture_ok_since or t
-        relative = {c.metric for c in self._all_conditions() if c.relative}
-        if relative:
-            # Only the metrics compared with the person's own rest value must be seen.
-            if all(not math.isnan(self._value(n, metrics, relative=False)) for n in relative):
-                self._calibration.append(metrics)
-            if t - self._posture_ok_since < max(p.arm_s, self.rules.movement.calibrate_s) or len(
-                self._calibration
-            ) < 5:
+        tolerance = self._stillness_tolerance()
+        if tolerance:
+            # Learn the start position only while the person is still: a baseline taken
+            # mid-movement would shift every relative threshold.
+            values = {n: self._value(n, metrics, relative=False) for n in tolerance}
+            if all(not math.isnan(v) for v in values.values()):
+                self._calibration.append({"t": t, **values})
+            window = self.rules.movement.calibrate_s
+            while self._calibration and t - self._calibration[0]["t"] > window:
+                self._calibration.pop(0)
+            if t - self._posture_ok_since < max(p.arm_s, window) or len(self._calibration) < 5:
                 return False
-            self._baseline = {
-                n: float(np.nanmedian([self._value(n, m, relative=False) for m in self._calibration]))
-                for n in relative
-            }
+            if t - self._calibration[0]["t"] < 0.8 * window:
+                return False
+            spans = {n: np.ptp([c[n] for c in self._calibration]) for n in tolerance}
+            if any(spans[n] > tolerance[n] for n in tolerance):
+                return False
+            self._baseline = {n: float(np.median([c[n] for c in self._calibration])) for n in tolerance}
             self._calibration.clear()
             return True
         return t - self._posture_ok_since >= p.arm_s
+
+    def _stillness_tolerance(self) -> dict[str, float]:
+        """Per relative metric: how much it may wobble while the start position is learned.
+
+        Half the smallest relative threshold of that metric: a wobble that size can
+        never reach the rest or target band on its own.
+        """
+        out: dict[str, float] = {}
+        for c in self._all_conditions():
+            if not c.relative:
+                continue
+            bounds = [abs(b) for b in (c.above, c.below) if b is not None and b != 0]
+            limit = min(bounds) if bounds else math.inf
+            out[c.metric] = min(out.get(c.metric, math.inf), limit)
+        return out
 
     def _all_conditions(self) -> list[Condition]:
         mv = self.rules.movement
@@ -582,8 +602,12 @@ class Coach:
 
 
 def wanted_postures(rules: RuleSet) -> tuple[str, ...]:
-    """Postures in which the exercise may be done (used to notice a camera on its side)."""
-    return (rules.posture.required, *rules.posture.also_allowed)
+    """The posture the exercise starts in (used to notice a camera on its side).
+
+    Only the required one: postures merely allowed on the way (kneeling, sitting)
+    are upright readings too, and would make a turned camera look upright.
+    """
+    return (rules.posture.required,)
 
 
 def _finite(x: float) -> float | None:

@@ -57,7 +57,9 @@ def rotate_points(xy: np.ndarray, quarter_turns: int, width: int, height: int) -
     return out
 
 
-_CLEARLY_UPRIGHT = ("standing", "half_kneeling")
+# Readings of the picture as it is that are too clear to explain away by a turned camera.
+# (Kneeling and sitting are not here: a lying person filmed sideways often reads as those.)
+_CONFIDENT_AS_IS = ("standing", "half_kneeling", "supine", "prone", "quadruped")
 
 
 class OrientationGuess:
@@ -92,8 +94,8 @@ class OrientationGuess:
         """Update the decision from the posture read upright, turned once and turned back."""
         turns = (0, 1, 3)
         matching = [k for k, p in zip(turns, postures) if p in self.wanted]
-        if postures[0] in _CLEARLY_UPRIGHT and postures[0] not in self.wanted:
-            # A confident standing or half-kneeling reading is far likelier than a phone on its side.
+        if postures[0] in _CONFIDENT_AS_IS and postures[0] not in self.wanted:
+            # A clear posture as filmed is far likelier than a phone on its side.
             self._candidate = None
             return self.quarter_turns
         if 0 in matching:

@@ -7,10 +7,12 @@ says what shape the file has and what is allowed. Conditions are data
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from posecheck.landmarks import CENTRE_PARTS, PAIRED_PARTS
 from posecheck.metrics import KIND_POINTS, MetricDef, known_point
 
 SCHEMA_VERSION = 1
@@ -18,6 +20,19 @@ SCHEMA_VERSION = 1
 Posture = Literal["standing", "quadruped", "supine", "prone", "half_kneeling", "kneeling", "sitting"]
 Phase = Literal["setup", "rest", "moving", "target", "any"]
 Severity = Literal["info", "warn", "fault"]
+
+
+_POINT_HELP = (
+    "use a body part such as hip, knee, ankle, shoulder, wrist, ear, foot_index, heel, elbow or nose, "
+    "optionally prefixed 'other:' or 'mid:'"
+)
+
+
+def _nearest_point(point: str) -> str:
+    """`` (did you mean 'knee'?)`` for a misspelt body part, else ''."""
+    prefix, sep, part = point.rpartition(":")
+    close = difflib.get_close_matches(part, [*PAIRED_PARTS, *CENTRE_PARTS], n=1, cutoff=0.6)
+    return f" (did you mean '{prefix}{sep}{close[0]}'?)" if close else ""
 
 
 class _Strict(BaseModel):
@@ -40,7 +55,10 @@ class Condition(_Strict):
         if self.above is None and self.below is None:
             raise ValueError("a condition needs 'above' or 'below'")
         if self.above is not None and self.below is not None and self.above > self.below:
-            raise ValueError(f"'above' ({self.above}) is greater than 'below' ({self.below}): nothing can match")
+            raise ValueError(
+                f"'above' ({self.above}) is greater than 'below' ({self.below}): nothing can match; "
+                "swap the two numbers"
+            )
         return self
 
 
@@ -59,15 +77,14 @@ class Metric(_Strict):
     def _check_points(self) -> Metric:
         need = KIND_POINTS[self.kind]
         if len(self.points) != need:
-            raise ValueError(f"kind '{self.kind}' takes {need} points, got {len(self.points)}")
+            raise ValueError(
+                f"kind '{self.kind}' takes {need} points, got {len(self.points)}; list {need} body parts"
+            )
         for p in [*self.points, *(self.normalize or [])]:
             if not known_point(p):
-                raise ValueError(
-                    f"unknown landmark '{p}' (use a body part such as hip, knee, ankle, shoulder, wrist, "
-                    "ear, foot_index, heel, elbow, or nose; prefix 'other:' or 'mid:')"
-                )
+                raise ValueError(f"unknown landmark '{p}'{_nearest_point(p)}; {_POINT_HELP}")
         if self.normalize is not None and len(self.normalize) != 2:
-            raise ValueError("'normalize' takes two points")
+            raise ValueError(f"'normalize' takes two points, got {len(self.normalize)}; list two body parts")
         return self
 
     def definition(self) -> MetricDef:
@@ -166,7 +183,9 @@ class RuleSet(_Strict):
     sides: Literal["none", "alternate", "each"]
     instructions: str
     safety: str = ""
-    not_verified: str = Field("", description="what a camera cannot check in this exercise (shown and reported)")
+    not_verified: str = Field(
+        "", description="what a camera cannot check in this exercise (shown and reported)"
+    )
     camera: CameraRule
     posture: PostureRule
     dose: Dose
@@ -182,9 +201,14 @@ class RuleSet(_Strict):
     def _version(cls, v: int) -> int:
         if v != SCHEMA_VERSION:
             newer = "a newer" if v > SCHEMA_VERSION else "an older"
+            todo = (
+                "upgrade posecheck"
+                if v > SCHEMA_VERSION
+                else "copy your numbers into this version's rules/ file"
+            )
             raise ValueError(
                 f"this rule file is schema version {v}, made by {newer} posecheck; this posecheck reads "
-                f"version {SCHEMA_VERSION}: re-save it from the tuning page or start from rules/ of this version"
+                f"version {SCHEMA_VERSION}: {todo}"
             )
         return v
 
@@ -193,7 +217,7 @@ class RuleSet(_Strict):
     def _needs(cls, parts: list[str]) -> list[str]:
         for p in parts:
             if not known_point(p) or ":" in p:
-                raise ValueError(f"unknown body part '{p}' in needs")
+                raise ValueError(f"unknown body part '{p}' in needs{_nearest_point(p)}; {_POINT_HELP}")
         return parts
 
     @model_validator(mode="after")
@@ -201,13 +225,18 @@ class RuleSet(_Strict):
         names: dict[str, str] = {}
         for m in self.metrics:
             if m.name in names:
-                raise ValueError(f"metric '{m.name}' is defined twice")
+                raise ValueError(f"metric '{m.name}' is defined twice; rename or remove one")
             names[m.name] = m.side
         known = sorted(names)
 
         def check_metric(where: str, name: str, allow_each: bool = True) -> None:
             if name not in names:
-                raise ValueError(f"{where}: unknown metric '{name}' (known: {', '.join(known)})")
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise ValueError(
+                    f"{where}: unknown metric '{name}'; {hint}known: {', '.join(known)} "
+                    "(define it under [[metrics]])"
+                )
             if not allow_each and names[name] == "each":
                 raise ValueError(f"{where}: metric '{name}' is per side ('each'); use it as movement.metric")
 
@@ -219,19 +248,26 @@ class RuleSet(_Strict):
         if mv.side_metric is not None:
             check_metric("movement.side_metric", mv.side_metric)
             if names[mv.side_metric] != "each":
-                raise ValueError("movement.side_metric must be a per-side metric (side = 'each')")
+                raise ValueError(
+                    f"movement.side_metric: '{mv.side_metric}' is not per side; "
+                    "give it side = 'each' or pick another"
+                )
         for i, chk in enumerate(self.checks):
             for j, c in enumerate(chk.when):
                 check_metric(f"checks[{i}].when[{j}].metric", c.metric)
         if self.kind != "guided_hold" and not mv.rest:
-            raise ValueError("movement.rest: a rep or hold exercise needs rest conditions")
+            raise ValueError("movement.rest: a rep or hold exercise needs rest conditions; add rest = [...]")
         _check_bands_do_not_overlap(mv)
         if self.kind in ("hold", "guided_hold") and self.dose.hold_s[1] <= 0:
             raise ValueError("dose.hold_s: a hold exercise needs a hold time (e.g. [20, 30])")
         if self.dose.reps[0] > self.dose.reps[1]:
-            raise ValueError(f"dose.reps: min {self.dose.reps[0]} is greater than max {self.dose.reps[1]}")
+            raise ValueError(
+                f"dose.reps: min {self.dose.reps[0]} is greater than max {self.dose.reps[1]}; swap them"
+            )
         if self.dose.hold_s[0] > self.dose.hold_s[1]:
-            raise ValueError(f"dose.hold_s: min {self.dose.hold_s[0]} is greater than max {self.dose.hold_s[1]}")
+            raise ValueError(
+                f"dose.hold_s: min {self.dose.hold_s[0]} is greater than max {self.dose.hold_s[1]}; swap them"
+            )
         return self
 
     def metric_defs(self) -> list[MetricDef]:
@@ -252,11 +288,13 @@ def _check_bands_do_not_overlap(mv: Movement) -> None:
                 continue
             if t.above is not None and r.below is not None and t.above <= r.below:
                 raise ValueError(
-                    f"movement: target '{t.metric} above {t.above}' overlaps rest 'below {r.below}': "
-                    "the target threshold must be beyond the rest threshold"
+                    f"movement: target '{t.metric} above {t.above:g}' overlaps "
+                    f"rest '{r.metric} below {r.below:g}': "
+                    "raise the target or lower the rest threshold so a gap is left between them"
                 )
             if t.below is not None and r.above is not None and t.below >= r.above:
                 raise ValueError(
-                    f"movement: target '{t.metric} below {t.below}' overlaps rest 'above {r.above}': "
-                    "the target threshold must be beyond the rest threshold"
+                    f"movement: target '{t.metric} below {t.below:g}' overlaps "
+                    f"rest '{r.metric} above {r.above:g}': "
+                    "lower the target or raise the rest threshold so a gap is left between them"
                 )
