@@ -27,9 +27,10 @@ import numpy as np
 from posecheck.coach.engine import Coach
 from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
-from posecheck.coach.session import prepare_track, score_prepared
+from posecheck.coach.session import prepare_for, score_prepared
 from posecheck.errors import InputError, Interrupted
-from posecheck.extract import Source, open_source
+from posecheck.extract import Source, load_estimator, open_source
+from posecheck.pipeline import Background, Prefetch
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
 from posecheck.track import Track, TrackBuilder
 from posecheck.video import check_input_path, resize_long_side, sniff
@@ -37,7 +38,9 @@ from posecheck.video import check_input_path, resize_long_side, sniff
 ProgressFn = Callable[[int, int], None]
 OUTPUT_FILES = ("report.json", "reps.csv", "angles.png", "annotated.mp4", "track.npz")
 # Temporary files our atomic writers leave behind only when the process was killed outright.
-_STALE_TEMP = re.compile(r"^(\.(report\.json|reps\.csv|angles\.png|annotated\.mp4|track\.npz)\..*\.part|tmp.*\.npz\.tmp)$")
+_STALE_TEMP = re.compile(
+    r"^(\.(report\.json|reps\.csv|angles\.png|annotated\.mp4|track\.npz)\..*\.part|tmp.*\.npz\.tmp)$"
+)
 NO_PERSON_CUE = "I can't see you: step into the camera's view."
 # Mean brightness (0-255) under which a frame counts as very dark; a lit room films at 80-160.
 DARK_LEVEL = 35.0
@@ -73,10 +76,14 @@ def prepare_output_dir(out_dir: str | Path, force: bool) -> Path:
             for stale in [p for p in out.iterdir() if _is_stale_temp(p)]:
                 stale.unlink(missing_ok=True)
             if any(out.iterdir()) and not force:
-                raise InputError(f"output folder {out} is not empty; pass --force to overwrite or choose another --out")
+                raise InputError(
+                    f"output folder {out} is not empty; pass --force to overwrite or choose another --out"
+                )
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create output folder {out} ({exc.strerror}); choose another --out") from None
+        raise InputError(
+            f"cannot create output folder {out} ({exc.strerror}); choose another --out"
+        ) from None
     return out
 
 
@@ -103,7 +110,9 @@ def _thresholds(rules: RuleSet) -> list[tuple[str, float, str]]:
     return lines
 
 
-def _series_for_plot(rules: RuleSet, t: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _series_for_plot(
+    rules: RuleSet, t: np.ndarray, values: dict[str, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     used = {rules.movement.metric} | {c.metric for c in [*rules.movement.rest, *rules.movement.target]}
     out = {}
     for name, v in values.items():
@@ -129,7 +138,11 @@ def write_reports(
     from posecheck.report import plot_metrics, summary_to_dict, write_json, write_reps_csv
 
     report = summary_to_dict(summary, partial=partial, stop_reason=stop_reason, extra=extra)
-    files = {"report.json": out / "report.json", "reps.csv": out / "reps.csv", "angles.png": out / "angles.png"}
+    files = {
+        "report.json": out / "report.json",
+        "reps.csv": out / "reps.csv",
+        "angles.png": out / "angles.png",
+    }
     write_reps_csv(files["reps.csv"], summary)
     plot_metrics(
         files["angles.png"],
@@ -169,7 +182,7 @@ def _add_findings(summary: SessionSummary, notes: list[str]) -> None:
 def analyze_track(track: Track, rules: RuleSet, out_dir: str | Path, force: bool = False) -> AnalysisResult:
     """Re-score a saved landmark track (no model, no video)."""
     out = prepare_output_dir(out_dir, force)
-    scored = score_prepared(rules, prepare_track(track, rules.filter))
+    scored = score_prepared(rules, prepare_for(track, rules))
     _add_findings(scored.summary, [])
     extra = {"source": track.meta.get("source", ""), "input_kind": "track", "rules": rules.exercise}
     report, files = write_reports(
@@ -251,7 +264,8 @@ def analyze_media(
     says ``partial: true`` and where it stopped, and the annotated video keeps
     what was read. Ctrl-C does the same and then raises :class:`Interrupted`.
     """
-    with open_source(path) as src, PoseEstimator(pose_options) as estimator:
+    # PoseEstimator is looked up here at call time, so tests and benchmarks can stand in for it.
+    with open_source(path) as src, load_estimator(pose_options, PoseEstimator) as estimator:
         out = prepare_output_dir(out_dir, force)
         return _analyze_frames(src, estimator, rules, out, progress, annotate)
 
@@ -271,9 +285,19 @@ def _analyze_frames(
     coach = Coach(rules, src.width, src.height)
     run = _Run()
     writer = VideoWriter(out / "annotated.mp4") if annotate else None
+
+    def draw_and_write(image: np.ndarray, fb: Feedback, t: float) -> None:
+        assert writer is not None
+        image, drawn = _for_drawing(image, fb)
+        writer.write(draw_feedback(image, drawn, has_sides=rules.has_sides), t)
+
+    # Decoding, and drawing plus encoding, run in threads beside inference (both cores);
+    # their queues are short, so memory stays flat however long the video is.
+    frames = Prefetch(src.frames, depth=4)
+    encoder = Background(draw_and_write, depth=4) if writer is not None else None
     interrupted = False
     try:
-        for frame in src.frames:
+        for frame in frames:
             people = estimator.detect(frame.image, frame.t)
             tracked = people[0] if people else None
             fb = coach.update(
@@ -287,17 +311,21 @@ def _analyze_frames(
                 run.dark_frames += 1
             builder.append(frame.t, people)
             run.add(fb)
-            if writer is not None:
-                image, drawn = _for_drawing(frame.image, fb)
-                writer.write(draw_feedback(image, drawn, has_sides=rules.has_sides), frame.t)
+            if encoder is not None:
+                encoder.submit(frame.image, fb, frame.t)
             if progress:
                 progress(frame.index + 1, src.frame_count)
     except KeyboardInterrupt:
         # Keep what was analysed: the outputs below are written as a partial result.
         interrupted = True
     finally:
-        if writer is not None:
-            writer.close()
+        frames.close()
+        try:
+            if encoder is not None:
+                encoder.close()
+        finally:
+            if writer is not None:
+                writer.close()
     if not run.t:
         if interrupted:
             raise Interrupted(saved=None, at_s=0.0)
@@ -330,10 +358,13 @@ def _write_outputs(
     summary = coach.summary()
     notes = [src.note]
     if src.skipped_packets and not partial:
-        notes.append(f"{src.skipped_packets} damaged packets of the video were skipped (a few frames are missing)")
+        notes.append(
+            f"{src.skipped_packets} damaged packets of the video were skipped (a few frames are missing)"
+        )
     if run.dark_frames >= 0.5 * len(run.t):
         notes.append(
-            "the video is very dark: light the room or turn the camera away from the window, then record again"
+            "the video is very dark: light the room or turn the camera away from the window, "
+            "then record again"
         )
     _add_findings(summary, notes)
     extra: dict[str, Any] = {
@@ -343,11 +374,26 @@ def _write_outputs(
     }
     last = run.last
     if src.still and last is not None:
-        extra["still"] = {"posture": last.posture, "view": last.view, "person_found": last.person_found}
-    report, more = write_reports(out, rules, summary, np.asarray(run.t), run.values(), partial, stop_reason, extra)
+        extra["still"] = {
+            "posture": _still_posture(last),
+            "view": last.view,
+            "person_found": last.person_found,
+        }
+    report, more = write_reports(
+        out, rules, summary, np.asarray(run.t), run.values(), partial, stop_reason, extra
+    )
     files.update(more)
     _remove_stale_outputs(out, files)
     return AnalysisResult(report, summary, files)
+
+
+def _still_posture(fb: Feedback) -> str:
+    """Posture of a single picture: the coach waits for a posture to last, a still cannot last."""
+    if fb.posture != "unknown" or fb.landmarks is None:
+        return fb.posture
+    from posecheck.body import classify_posture
+
+    return str(classify_posture(np.asarray(fb.landmarks))[()])
 
 
 def analyze(
@@ -363,7 +409,9 @@ def analyze(
     if sniff(p).kind == "track":
         return analyze_track(Track.load(p), rules, out_dir, force)
     if p.suffix.lower() == ".npz":
-        raise InputError(f"{p} is not a posecheck landmark track (not an .npz archive); make one with 'posecheck extract'")
+        raise InputError(
+            f"{p} is not a posecheck landmark track (not an .npz archive); make one with 'posecheck extract'"
+        )
     return analyze_media(p, rules, out_dir, force, pose_options, progress)
 
 

@@ -3,29 +3,104 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
-from posecheck.errors import PosecheckError
+from posecheck.errors import Interrupted, PosecheckError
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
-def _progress_bar(label: str):  # type: ignore[no-untyped-def]
-    """A tqdm progress callback (shows time left); silent when stderr is not a terminal."""
-    from tqdm import tqdm
+class Progress:
+    """A tqdm progress bar with frames done, rate and time left, for a terminal only.
 
-    bar = tqdm(total=0, unit="frame", desc=label, disable=not sys.stderr.isatty(), leave=False)
+    The bar is made at the first update, when the total is known, so it can show
+    time left from the start; when ``stream`` is not a terminal nothing is printed
+    (logs and pipes get the one-line summary only).
+    """
 
-    def update(done: int, total: int) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream
+        self._bar: Any = None
 
-    return bar, update
+    def __call__(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` frames (total 0 when unknown)."""
+        if self._bar is None:
+            stream = self.stream if self.stream is not None else sys.stderr
+            if not _isatty(stream):
+                return
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total or None,
+                unit="frame",
+                desc=self.label,
+                file=stream,
+                leave=False,
+                dynamic_ncols=True,
+            )
+        if total and total >= done and self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        """Remove the bar from the terminal."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _is_fd2(stream: TextIO) -> bool:
+    if stream is not sys.__stderr__:
+        return False
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Send what C++ libraries print on file descriptor 2 (MediaPipe, TFLite, absl) to /dev/null.
+
+    Their INFO/WARNING lines would bury the one-line messages the user needs; Python's
+    ``sys.stderr`` keeps the real terminal, so our messages, the progress bar and any
+    traceback still show. ``POSECHECK_DEBUG=1`` keeps the native lines.
+    """
+    original = sys.stderr
+    if os.environ.get("POSECHECK_DEBUG") or original is None or not _is_fd2(original):
+        yield  # under a test runner or a redirected sys.stderr: leave everything as it is
+        return
+    original.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    sys.stderr = os.fdopen(saved, "w", buffering=1, encoding=original.encoding, errors="backslashreplace",
+                           closefd=False)  # fmt: skip
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        sys.stderr = original
+        os.close(devnull)
+        os.close(saved)
 
 
 def cmd_exercises(_args: argparse.Namespace) -> int:
@@ -53,20 +128,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.estimator import PoseOptions
 
     rules = load_exercise(args.exercise, args.rules)
-    bar, update = _progress_bar(Path(args.input).name)
+    progress = Progress(Path(args.input).name)
     try:
-        result = analyze(args.input, rules, args.out, force=args.force, pose_options=PoseOptions(model=args.model),
-                         progress=update)
+        result = analyze(
+            args.input,
+            rules,
+            args.out,
+            force=args.force,
+            pose_options=PoseOptions(model=args.model),
+            progress=progress,
+        )
     finally:
-        bar.close()
+        progress.close()
     r = result.report
     reps = r["reps"]
     sides = f" (left {reps['left']}, right {reps['right']})" if reps.get("left") is not None else ""
-    print(f"{rules.title}: {reps['total']} reps{sides}, {len(r['holds'])} holds, "
-          f"{r['frames']['with_pose']}/{r['frames']['total']} frames with a person")
+    print(
+        f"{rules.title}: {reps['total']} reps{sides}, {len(r['holds'])} holds, "
+        f"{r['frames']['with_pose']}/{r['frames']['total']} frames with a person"
+    )
     if r.get("partial"):
-        print(f"warning: the input broke off ({r.get('stop_reason')}); results cover what was readable",
-              file=sys.stderr)
+        print(
+            f"warning: {r.get('stop_reason')}; the results cover what came before (report.json: partial)",
+            file=sys.stderr,
+        )
     for w in r.get("warnings", []):
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {', '.join(sorted(str(p) for p in result.files.values()))}")
@@ -84,31 +169,45 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if out.suffix != ".npz":
         raise PosecheckError(f"--out {out}: a track is saved as .npz; give a name ending in .npz")
     if out.exists() and not args.force:
-        raise PosecheckError(f"{out} exists; pass --force to overwrite")
-    bar, update = _progress_bar(Path(args.input).name)
+        raise PosecheckError(f"{out} exists; pass --force to overwrite or choose another --out")
+    progress = Progress(Path(args.input).name)
     try:
-        track = extract_track(args.input, PoseOptions(model=args.model), update)
+        track = extract_track(args.input, PoseOptions(model=args.model), progress)
     finally:
-        bar.close()
+        progress.close()
     track.save(out)
     found = int((track.people > 0).sum())
     print(f"wrote {out}: {len(track)} frames, {found} with a person")
+    if track.meta.get("partial"):
+        print(f"warning: {track.meta.get('stop_reason')}; the track covers what came before", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Score the labelled clips (and variants) and print the accuracy table."""
+    """Accuracy on the labelled footage: counts, sides, holds and negatives."""
     import json
 
     from posecheck.evaluate import VARIANTS, evaluate, format_table
 
-    tracks = Path(args.tracks_dir) if args.tracks else None
-    variants = tuple(args.variants.split(",")) if args.variants else VARIANTS
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip()) if args.variants else VARIANTS
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
-        raise PosecheckError(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)}")
-    report = evaluate(args.labels, tracks, variants, progress=lambda s: print(f"... {s}", file=sys.stderr))
-    print(json.dumps(report, indent=1) if args.json else format_table(report))
+        raise PosecheckError(f"--variants: unknown {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    labels = Path(args.labels)
+    if not labels.is_file():
+        raise PosecheckError(f"labels not found: {labels}; pass --labels PATH/TO/labels.json")
+    stream = sys.stderr
+
+    def progress(what: str) -> None:
+        if _isatty(stream):
+            print(f"\r\033[K{what}", end="", file=stream, flush=True)
+
+    try:
+        report = evaluate(labels, args.tracks_dir if args.tracks else None, variants, progress=progress)
+    finally:
+        if _isatty(stream):
+            print("\r\033[K", end="", file=stream, flush=True)
+    print(json.dumps(report, indent=2) if args.json else format_table(report))
     return EXIT_OK
 
 
@@ -122,7 +221,9 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    parser = argparse.ArgumentParser(prog="posecheck", description="Exercise form coach for a low-back handout.")
+    parser = argparse.ArgumentParser(
+        prog="posecheck", description="Exercise form coach for a low-back handout."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("exercises", help="list the ten exercises with dose and camera placement")
@@ -148,8 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="accuracy on labelled footage (counts, sides, holds, negatives)")
     p.add_argument("--labels", default=str(default_labels), help="labels.json beside the clips")
     p.add_argument("--tracks", action="store_true", help="score saved tracks instead of running the model")
-    p.add_argument("--tracks-dir", default=str(Path(__file__).resolve().parents[1] / "sample_videos" / "tracks"))
-    p.add_argument("--variants", help=f"comma-separated subset of: original,mirrored,rotated90,fps15")
+    p.add_argument(
+        "--tracks-dir", default=str(Path(__file__).resolve().parents[1] / "sample_videos" / "tracks")
+    )
+    p.add_argument("--variants", help="comma-separated subset of: original,mirrored,rotated90,fps15")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_eval)
 
@@ -159,19 +262,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    # SIGTERM (kill, a closing terminal, a stopped container) ends the run like Ctrl-C:
+    # partial results are saved and no temporary file is left behind.
+    raise KeyboardInterrupt
+
+
+def _os_error_message(exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}; check the path, its permissions and the free disk space"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: exit 0 on success, 2 with a one-line message for bad input."""
+    """Entry point: exit 0 on success, 2 with a one-line message for bad input, 130 when interrupted."""
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ log lines off the terminal
     parser = build_parser()
     args = parser.parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
-        return int(args.func(args))
+        with quiet_native_logs():
+            return int(args.func(args))
     except PosecheckError as exc:
         print(f"posecheck: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Interrupted as exc:
+        if exc.saved is not None:
+            print(f"posecheck: interrupted at {exc.at_s:.2f} s; the results so far are in {exc.saved} "
+                  "(report.json says partial: true)", file=sys.stderr)  # fmt: skip
+        else:
+            print(
+                "posecheck: interrupted before any frame was analysed; nothing was written", file=sys.stderr
+            )
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("posecheck: interrupted; finished outputs are kept, nothing half-written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"posecheck: error: {_os_error_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -71,9 +71,12 @@ def _mismatch_note(path: Path, kind: MediaKind) -> str:
     """A note when the file name says image but the content is a video, or the other way round."""
     named_image = is_image_path(path)
     if kind.kind == "video" and named_image:
-        return f"{path.name} holds a {kind.format} video despite its {path.suffix} name; analysed as a video"
+        return (
+            f"{path.name} holds video data ({kind.format}) despite its {path.suffix} name; analysed as video"
+        )
     if kind.kind == "image" and not named_image:
-        return f"{path.name} holds a {kind.format} image despite its {path.suffix or 'missing'} suffix; analysed as a still image"
+        suffix = path.suffix or "(no)"
+        return f"{path.name} holds image data ({kind.format}) despite its {suffix} name; analysed as a still"
     return ""
 
 
@@ -84,9 +87,13 @@ def open_source(path: str | Path) -> Source:
     if kind.kind == "text":
         raise InputError(f"{p} is a text file, not a video or image; pass {SUPPORTED}")
     if kind.kind == "audio":
-        raise InputError(f"{p} is an audio file ({kind.format}) with no picture; pass a video of the exercise")
+        raise InputError(
+            f"{p} is an audio file ({kind.format}) with no picture; pass a video of the exercise"
+        )
     if kind.kind == "track":
-        raise InputError(f"{p} is a landmark track (.npz), not a video; analyse it with 'posecheck analyze {p.name}'")
+        raise InputError(
+            f"{p} is a landmark track (.npz), not a video; analyse it with 'posecheck analyze {p.name}'"
+        )
     note = _mismatch_note(p, kind)
     if kind.kind == "image" or (kind.kind == "unknown" and is_image_path(p)):
         image = read_image(p)
@@ -95,9 +102,23 @@ def open_source(path: str | Path) -> Source:
     reader = VideoReader(p)
     vi = reader.info
     return Source(
-        p, iter(reader), vi.width, vi.height, vi.fps, vi.frame_count, vi.duration_s, vi.rotation, False, kind, note,
-        reader,
+        p, iter(reader), vi.width, vi.height, vi.fps, vi.frame_count, vi.duration_s, vi.rotation, False,
+        kind, note, reader,
     )  # fmt: skip
+
+
+def load_estimator(
+    options: PoseOptions | None = None, factory: Callable[[PoseOptions | None], PoseEstimator] | None = None
+) -> PoseEstimator:
+    """The pose model (made by ``factory``, default PoseEstimator), or a one-line error if it cannot load."""
+    try:
+        return (factory or PoseEstimator)(options)
+    except (RuntimeError, ValueError) as exc:  # MediaPipe's own errors for a model it cannot use
+        model = options.model if options is not None and options.model else "the built-in model"
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"cannot load the pose model {model} ({reason}); pass a MediaPipe pose landmarker .task file"
+        ) from None
 
 
 def iter_frames(path: str | Path) -> tuple[Iterator[Frame], dict[str, object]]:
@@ -125,7 +146,7 @@ def extract_track(
     with open_source(path) as src:
         meta = {"source": src.path.name, "still": src.still, "rotation": src.rotation}
         builder = TrackBuilder(src.width, src.height, src.fps, meta)
-        with PoseEstimator(options) as estimator:
+        with load_estimator(options) as estimator:
             for frame in src.frames:
                 builder.append(frame.t, estimator.detect(frame.image, frame.t))
                 if progress:

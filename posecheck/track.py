@@ -123,6 +123,9 @@ class Track:
             shapes_ok = False
         if not shapes_ok:
             raise InputError(f"{p} is a damaged landmark track (arrays or size do not fit together); {hint}")
+        if not np.all(np.isfinite(arrays["t"])):
+            # NaN times would poison the smoothing state of every later frame.
+            raise InputError(f"{p} is a damaged landmark track (some frame times are not numbers); {hint}")
         return cls(
             t=arrays["t"].astype(np.float64),
             xy=arrays["xy"].astype(np.float32),
@@ -134,6 +137,7 @@ class Track:
             fps=fps,
             meta=meta,
         )
+
 
 class TrackBuilder:
     """Collects per-frame detections into a :class:`Track` (amortised appends)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +112,8 @@ def sniff(path: str | Path) -> MediaKind:
         return MediaKind("video", "AVI")
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return MediaKind("audio", "WAV")
-    if head[:3] == b"ID3" or head[:4] == b"fLaC" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+    if head[:3] == b"ID3" or head[:4] == b"fLaC":
+        # Raw MPEG audio has no magic worth trusting; the video reader tells it from video.
         return MediaKind("audio", "MP3/FLAC")
     if head[:4] == b"PK\x03\x04":
         return MediaKind("track", "NumPy .npz")
@@ -139,7 +140,9 @@ def check_input_path(path: str | Path) -> Path:
     """Fail with a clear message for missing, directory, unreadable or empty inputs."""
     p = Path(path)
     if not p.exists():
-        hint = "check the path" if p.parent.is_dir() else f"the folder {p.parent} does not exist either"
+        hint = "check the path"
+        if not p.parent.is_dir():
+            hint += f" (the folder {p.parent} does not exist)"
         raise InputError(f"input not found: {p}; {hint}")
     if p.is_dir():
         raise InputError(f"input {p} is a folder; pass a video or image file inside it")
@@ -162,7 +165,11 @@ def read_image(path: str | Path) -> np.ndarray:
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)  # IMREAD_COLOR honours the EXIF orientation of photos
     if bgr is None:
         kind = sniff(p)
-        what = f"a {kind.format} image this posecheck cannot decode" if kind.kind == "image" else "not a readable image"
+        what = (
+            f"a {kind.format} image this posecheck cannot decode"
+            if kind.kind == "image"
+            else "not a readable image"
+        )
         raise InputError(f"{p} is {what}; export it as JPEG or PNG and try again")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
@@ -172,7 +179,7 @@ def _display_rotation(frame: av.VideoFrame) -> int:
     rotation = getattr(frame, "rotation", 0) or 0
     if not math.isfinite(rotation):
         return 0
-    return int(round(rotation / 90.0)) * 90 % 360
+    return round(rotation / 90.0) * 90 % 360
 
 
 def _rotate(image: np.ndarray, rotation: int) -> np.ndarray:
@@ -215,7 +222,7 @@ class VideoReader:
             self._stream = self._pick_stream()
             self._frames = self._decoded()
             self._first: av.VideoFrame | None = self._first_frame()
-            self.info = self._probe(self._first)  # type: ignore[arg-type]
+            self.info = self._probe(self._first)
         except BaseException:
             self._container.close()
             raise
@@ -229,12 +236,16 @@ class VideoReader:
         ctx = stream.codec_context
         if ctx is None:
             # FFmpeg found a stream but has no decoder for its codec (or does not know it at all).
-            raise InputError(f"{self.path}: its video codec is not supported by this posecheck; {RE_ENCODE_HINT}")
+            raise InputError(
+                f"{self.path}: its video codec is not supported by this posecheck; {RE_ENCODE_HINT}"
+            )
         # Slice threads only: frame threads decode 4K about 1.5x faster but silently drop the frames
         # in flight when a packet is damaged, and a cut-short file should lose nothing readable.
         ctx.thread_type = "SLICE"
         if ctx.width <= 0 or ctx.height <= 0:
-            raise InputError(f"{self.path}: the {ctx.name} video has no picture size (damaged header?); {RE_ENCODE_HINT}")
+            raise InputError(
+                f"{self.path}: the {ctx.name} video has no picture size (damaged header?); {RE_ENCODE_HINT}"
+            )
         if max(ctx.width, ctx.height) > MAX_SIDE_PX:
             raise InputError(
                 f"{self.path} is {ctx.width}x{ctx.height}, larger than {MAX_SIDE_PX} px; "
@@ -266,7 +277,7 @@ class VideoReader:
             duration = self._container.duration / 1e6
         if not math.isfinite(duration) or duration < 0:
             duration = 0.0
-        frames = int(s.frames) if s.frames else int(round(duration * fps))
+        frames = int(s.frames) if s.frames else round(duration * fps)
         rotation = _display_rotation(first)
         w, h = first.width, first.height
         if rotation in (90, 270):
@@ -297,7 +308,7 @@ class VideoReader:
         self.partial = True
         self.stop_reason = reason
 
-    def _decoded(self) -> Iterator[av.VideoFrame]:
+    def _decoded(self) -> Generator[av.VideoFrame, None, None]:
         """Decoded frames; damaged packets are stepped over, a broken container ends the stream."""
         stream = self._stream
         demux = self._container.demux(stream)
@@ -357,12 +368,14 @@ class VideoReader:
                 except StopIteration:
                     break
             pts_t = _frame_time(frame)
-            if pts_t is not None and start is None:
-                start = pts_t
-            if pts_t is None or start is None:
-                t = last_t + step if index else 0.0
-            else:
-                t = pts_t - start
+            if start is None:
+                start = pts_t  # no stream start time: count from the first frame with a time
+            # Without a time (rare, raw streams) a frame is one nominal frame after the last.
+            t = (
+                pts_t - start
+                if pts_t is not None and start is not None
+                else (last_t + step if index else 0.0)
+            )
             if t <= last_t:
                 # Duplicate or out-of-order pts (seen in edited phone clips):
                 # keep time strictly increasing for the tracker.

@@ -434,12 +434,12 @@ class Coach:
             rep.side_votes[idx] += 1
 
     def _vote_side(self, rep: _Rep) -> Side | None:
-        if not self.rules.has_sides or sum(rep.side_votes) == 0:
+        if not self.rules.has_sides or not any(rep.side_votes):
             return None
         return "left" if rep.side_votes[0] >= rep.side_votes[1] else "right"
 
     def _current_side(self) -> Side | None:
-        if self._rep is not None and sum(self._rep.side_votes):
+        if self._rep is not None and any(self._rep.side_votes):
             return self._vote_side(self._rep)
         return self._last_side
 

@@ -137,8 +137,9 @@ class SideResolver:
         if classify_view(xy)[()] != "side":
             return xy, z, visibility, label_left_near
         right_near = anatomical_right_is_near(xy)[()]
-        dt = 1 / 30 if self._t is None else max(t - self._t, 1e-3)
-        self._t = t
+        dt = 1 / 30 if self._t is None or not math.isfinite(t) else max(t - self._t, 1e-3)
+        if math.isfinite(t):
+            self._t = t
         a = 1 - math.exp(-dt / self.time_constant_s)
         self._right_near_score += a * ((1.0 if right_near else -1.0) - self._right_near_score)
         anat_left_near = self._right_near_score < 0

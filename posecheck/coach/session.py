@@ -60,6 +60,11 @@ def prepare_track(track: Track, settings: Filter, postures: tuple[str, ...] = ()
     return PreparedTrack(frames, settings, postures)
 
 
+def prepare_for(track: Track, rules: RuleSet) -> PreparedTrack:
+    """:func:`prepare_track` with the settings and postures of ``rules`` (what scoring needs)."""
+    return prepare_track(track, rules.filter, wanted_postures(rules))
+
+
 @dataclass
 class ScoredSession:
     """Result of scoring a track: the summary and the per-frame key series for plots."""
@@ -89,4 +94,4 @@ def score_prepared(rules: RuleSet, prepared: PreparedTrack, keep_feedback: bool 
 
 def score_track(rules: RuleSet, track: Track, keep_feedback: bool = False) -> ScoredSession:
     """Prepare and score a track in one go."""
-    return score_prepared(rules, prepare_track(track, rules.filter, wanted_postures(rules)), keep_feedback)
+    return score_prepared(rules, prepare_for(track, rules), keep_feedback)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from posecheck.errors import InputError
@@ -90,7 +91,13 @@ def default_model_path() -> Path:
     """Path of the offline bundle, building it into the cache on first use."""
     target = cache_dir() / f"{_source_fingerprint()}-{BUNDLE_NAME}"
     if not target.is_file():
-        build_bundle(target)
+        try:
+            build_bundle(target)
+        except OSError as exc:
+            raise InputError(
+                f"cannot build the pose model in {target.parent} ({exc.strerror or exc}); "
+                "set POSECHECK_CACHE to a writable folder or pass --model PATH.task"
+            ) from None
     return target
 
 
@@ -99,8 +106,12 @@ def resolve_model(path: str | Path | None) -> Path:
     if path is None:
         return default_model_path()
     model = Path(path)
+    if model.is_dir():
+        raise InputError(f"model {model} is a folder; pass a MediaPipe pose landmarker .task file")
     if not model.is_file():
         raise InputError(f"model file not found: {model}; pass a MediaPipe pose landmarker .task file")
     if model.suffix != ".task":
         raise InputError(f"model file {model} is not a .task bundle; pass a pose landmarker .task file")
+    if not zipfile.is_zipfile(model):  # a .task bundle is a zip archive of TFLite models
+        raise InputError(f"model file {model} is damaged or not a .task bundle; download or build it again")
     return model
