@@ -116,6 +116,9 @@ class OrientationGuess:
         return self.quarter_turns
 
 
+CARRY_SIDE_S = 2.0  # seconds the body orientation from side views is trusted in other views
+
+
 class SideResolver:
     """Keeps MediaPipe's left/right labels anatomical in side views.
 
@@ -135,7 +138,14 @@ class SideResolver:
         """Return relabelled (xy, z, visibility) and whether the anatomical left is near."""
         label_left_near = bool(label_left_is_near(visibility, z))
         if classify_view(xy)[()] != "side":
-            return xy, z, visibility, label_left_near
+            # A moment of "front" view (a turn, a wobbly shoulder) keeps the recent body
+            # orientation; only a longer one hands the labels back to MediaPipe.
+            if self._t is None or not math.isfinite(t) or t - self._t > CARRY_SIDE_S:
+                return xy, z, visibility, label_left_near
+            anat_left_near = self._right_near_score < 0
+            if anat_left_near != label_left_near:
+                return mirror_points(xy), mirror_values(z), mirror_values(visibility), anat_left_near
+            return xy, z, visibility, anat_left_near
         right_near = anatomical_right_is_near(xy)[()]
         dt = 1 / 30 if self._t is None or not math.isfinite(t) else max(t - self._t, 1e-3)
         if math.isfinite(t):
@@ -263,14 +273,19 @@ def prepare_arrays(
     right_near = anatomical_right_is_near(upright)
     near_left = label_left.copy()
     score, last_t, tau = 0.0, None, SideResolver().time_constant_s
+    resolved = np.zeros(n, dtype=bool)
     for i in idx:
         if not side_view[i]:
+            if last_t is not None and float(t[i]) - last_t <= CARRY_SIDE_S:
+                near_left[i] = score < 0
+                resolved[i] = True
             continue
         dt = 1 / 30 if last_t is None else max(float(t[i]) - last_t, 1e-3)
         last_t = float(t[i])
         score += (1 - math.exp(-dt / tau)) * ((1.0 if right_near[i] else -1.0) - score)
         near_left[i] = score < 0
-    swap = found & side_view & (near_left != label_left)
+        resolved[i] = True
+    swap = found & resolved & (near_left != label_left)
     upright[swap] = mirror_points(upright[swap])
     z = np.where(swap[:, None], mirror_values(z), z)
     vis = np.where(swap[:, None], mirror_values(vis), vis)
