@@ -1,3 +1,5 @@
-from posecheck.cli import main
 import sys
+
+from posecheck.cli import main
+
 sys.exit(main())

@@ -141,12 +141,8 @@ def classify_posture(xy: np.ndarray) -> np.ndarray:
         knee_r = _angle_at(xy[..., _R["hip"], :], xy[..., _R["knee"], :], xy[..., _R["ankle"], :])
         straight_legs = np.fmin(knee_l, knee_r) > 150
         # Shin lying along the floor: knee about as low as its ankle.
-        shin_flat_l = (
-            np.abs(xy[..., _L["knee"], 1] - xy[..., _L["ankle"], 1]) / length < 0.35
-        )
-        shin_flat_r = (
-            np.abs(xy[..., _R["knee"], 1] - xy[..., _R["ankle"], 1]) / length < 0.35
-        )
+        shin_flat_l = np.abs(xy[..., _L["knee"], 1] - xy[..., _L["ankle"], 1]) / length < 0.35
+        shin_flat_r = np.abs(xy[..., _R["knee"], 1] - xy[..., _R["ankle"], 1]) / length < 0.35
         one_knee_down = shin_flat_l ^ shin_flat_r
         both_knees_down = shin_flat_l & shin_flat_r
         hip_drop = (np.fmax(xy[..., _L["ankle"], 1], xy[..., _R["ankle"], 1]) - hip[..., 1]) / length

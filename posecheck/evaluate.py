@@ -125,7 +125,9 @@ TRACK_VARIANTS: dict[str, Callable[[Track], Track]] = {
 
 
 # ----- variants on video frames (the model runs again) ----------------------------------------------
-def video_variant_track(path: Path, variant: str, progress: Callable[[int, int], None] | None = None) -> Track:
+def video_variant_track(
+    path: Path, variant: str, progress: Callable[[int, int], None] | None = None
+) -> Track:
     """Run pose estimation on the frames of ``path`` transformed as ``variant``."""
     from posecheck.pose.estimator import PoseEstimator
     from posecheck.video import VideoReader
@@ -162,9 +164,7 @@ def _swap(side: str | None) -> str | None:
     return {"left": "right", "right": "left"}.get(side or "", side)
 
 
-def compare(
-    clip: str, lab: dict[str, Any], variant: str, summary: SessionSummary
-) -> ClipResult:
+def compare(clip: str, lab: dict[str, Any], variant: str, summary: SessionSummary) -> ClipResult:
     """Labelled vs measured for one clip (mirroring swaps the expected sides)."""
     mirrored = variant == "mirrored"
     by_side = lab.get("rep_count_by_side") or {}
@@ -184,7 +184,11 @@ def compare(
             key=lambda r: _overlap(r.start_s, r.end_s, rep["start_s"], rep["end_s"]),
             default=None,
         )
-        if best and _overlap(best.start_s, best.end_s, rep["start_s"], rep["end_s"]) > 0 and best.side == side:
+        if (
+            best
+            and _overlap(best.start_s, best.end_s, rep["start_s"], rep["end_s"]) > 0
+            and best.side == side
+        ):
             right += 1
     hold_errors, label_holds = [], []
     for hold in lab.get("holds", []):
@@ -231,7 +235,9 @@ def summarise(results: list[ClipResult]) -> dict[str, Any]:
         "side_right_share": (sum(r.sided_right for r in scored) / sided) if sided else None,
         "holds": len(hold_errors),
         "median_hold_error_s": statistics.median(hold_errors) if hold_errors else None,
-        "holds_within_1_5s_share": (sum(e <= 1.5 for e in hold_errors) / len(hold_errors)) if hold_errors else None,
+        "holds_within_1_5s_share": (sum(e <= 1.5 for e in hold_errors) / len(hold_errors))
+        if hold_errors
+        else None,
     }
 
 
@@ -252,8 +258,11 @@ def evaluate(
     labels = load_labels(labels_file)
     videos_dir = labels_file.parent
     rules = rules or {ex: load_exercise(ex) for ex in EXERCISES}
-    labels = {k: v for k, v in labels.items() if v.get("exercise") in rules or v.get("folder") == "other"
-              or v.get("exercise") not in EXERCISES}
+    labels = {
+        k: v
+        for k, v in labels.items()
+        if v.get("exercise") in rules or v.get("folder") == "other" or v.get("exercise") not in EXERCISES
+    }
     results: list[ClipResult] = []
     originals: dict[str, Track] = {}
     for clip, lab in labelled_clips(labels):
@@ -272,7 +281,10 @@ def evaluate(
             summary = score_track(rules[ex], track).summary
             results.append(compare(clip, lab, variant, summary))
     negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress)
-    report: dict[str, Any] = {"clips": [asdict(r) for r in results], "negatives": [asdict(n) for n in negatives]}
+    report: dict[str, Any] = {
+        "clips": [asdict(r) for r in results],
+        "negatives": [asdict(n) for n in negatives],
+    }
     report["summary"] = {}
     for variant in variants:
         for group, keep in (("handout", ("true",)), ("variant", ("variant",))):
@@ -309,7 +321,9 @@ def _negatives(
             if ex == own:
                 continue
             s = score_track(rule, track).summary
-            out.append(NegativeResult(clip, ex, s.reps_total, len(s.holds), any(c.id == "posture" for c in s.cues)))
+            out.append(
+                NegativeResult(clip, ex, s.reps_total, len(s.holds), any(c.id == "posture" for c in s.cues))
+            )
     return out
 
 
@@ -331,7 +345,9 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append("")
     for key, s in report["summary"].items():
         if key == "negatives":
-            lines.append(f"negatives: {s['fired']} of {s['pairs']} (rule set, other clip) pairs counted something")
+            lines.append(
+                f"negatives: {s['fired']} of {s['pairs']} (rule set, other clip) pairs counted something"
+            )
             continue
         if not s.get("clips"):
             continue

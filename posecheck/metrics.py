@@ -91,9 +91,7 @@ def _z_index(point: str, side: str) -> int:
     return side_index(part, side)
 
 
-def compute_one_side(
-    metric: MetricDef, xy: np.ndarray, side: str, z: np.ndarray | None = None
-) -> np.ndarray:
+def compute_one_side(metric: MetricDef, xy: np.ndarray, side: str, z: np.ndarray | None = None) -> np.ndarray:
     """Value of ``metric`` for the person's ``side`` ('left'/'right'); NaN where unseen."""
     p = [_point(xy, name, side) for name in metric.points]
     kind = metric.kind

@@ -93,7 +93,14 @@ def supine_landmarks(
         z[INDEX[f"{label}_{part}"]] = 0.0 if which == "near" else 40.0
         vis[INDEX[f"{label}_{part}"]] = 0.95 if which == "near" else 0.7
     xy[INDEX["nose"]] = (origin[0] + nose[0], origin[1] - nose[1])
-    for eye in ("left_eye", "right_eye", "left_eye_inner", "right_eye_inner", "left_eye_outer", "right_eye_outer"):
+    for eye in (
+        "left_eye",
+        "right_eye",
+        "left_eye_inner",
+        "right_eye_inner",
+        "left_eye_outer",
+        "right_eye_outer",
+    ):
         xy[INDEX[eye]] = xy[INDEX["nose"]] + np.array([-0.05 * size * u[0], -0.03 * size])
     for mouth in ("mouth_left", "mouth_right"):
         xy[INDEX[mouth]] = xy[INDEX["nose"]] + np.array([0.03 * size * u[0], 0.02 * size])

@@ -40,7 +40,10 @@ def test_side_resolver_relabels_swapped_landmarks() -> None:
 
 @pytest.mark.parametrize(
     ("pose", "expected"),
-    [(Pose2D(), "supine"), (Pose2D(hip_flex_near=0, hip_flex_far=0, knee_flex_near=0, knee_flex_far=0), "supine")],
+    [
+        (Pose2D(), "supine"),
+        (Pose2D(hip_flex_near=0, hip_flex_far=0, knee_flex_near=0, knee_flex_far=0), "supine"),
+    ],
 )
 def test_posture_supine(pose: Pose2D, expected: str) -> None:
     xy, _, _ = supine_landmarks(pose)

@@ -90,3 +90,16 @@ def test_camera_on_its_side_is_noticed(bridge) -> None:  # type: ignore[no-untyp
         frames.append((np.stack([720 - xy[:, 1], xy[:, 0]], axis=-1), z, vis))
     s = score_track(bridge, make_track(frames, width=720, height=1280)).summary
     assert s.reps_total == 3
+
+
+@pytest.mark.parametrize(("census_hits", "warned"), [([1.0], False), ([1.0, 2.0], True), ([1.0, 5.0], False)])
+def test_second_person_needs_two_checks_in_a_row(bridge, census_hits: list[float], warned: bool) -> None:  # type: ignore[no-untyped-def]
+    coach = Coach(bridge)
+    xy, z, vis = supine_landmarks(Pose2D())
+    for i in range(7 * 30):
+        t = i / 30
+        people = 2 if any(abs(t - h) < 1e-6 for h in census_hits) else 1
+        coach.update(t, xy, z, vis, people)
+    s = coach.summary()
+    assert ("two_people" in {c.id for c in s.cues}) is warned
+    assert bool(s.warnings) is warned

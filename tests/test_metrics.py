@@ -26,7 +26,11 @@ RIGHT_ANGLE = figure(right_shoulder=(0, 0), right_hip=(100, 0), right_knee=(100,
         (MetricDef("b", "between", ("shoulder", "hip", "hip", "knee"), "right"), RIGHT_ANGLE, 90.0),
         # knee is 100 px above the hip (image y down); unit = shoulder-hip length (100)
         (MetricDef("h", "height", ("knee", "hip"), "right", ("shoulder", "hip")), RIGHT_ANGLE, 1.0),
-        (MetricDef("d", "distance", ("shoulder", "knee"), "right", ("shoulder", "hip")), RIGHT_ANGLE, math.sqrt(2)),
+        (
+            MetricDef("d", "distance", ("shoulder", "knee"), "right", ("shoulder", "hip")),
+            RIGHT_ANGLE,
+            math.sqrt(2),
+        ),
         # hip sits 50 px above the shoulder-knee line of length 200 -> +0.25
         (
             MetricDef("o", "offset", ("hip", "shoulder", "knee"), "right"),

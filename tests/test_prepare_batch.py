@@ -33,6 +33,10 @@ def test_batch_equals_streaming(name: str, exercise: str) -> None:
         xy, z, vis, people = person_frames(track, i)
         s = live(float(track.t[i]), xy, z, vis, people)
         assert (b.person_found, b.posture, b.view, b.near_is_left, b.quarter_turns) == (
-            s.person_found, s.posture, s.view, s.near_is_left, s.quarter_turns
+            s.person_found,
+            s.posture,
+            s.view,
+            s.near_is_left,
+            s.quarter_turns,
         ), f"frame {i}"
         np.testing.assert_allclose(b.xy, s.xy, rtol=0, atol=1e-3, equal_nan=True)

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    """Run the tool with the command-line arguments."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--videos", default=str(REPO.parent / "shared" / "videos"))
     parser.add_argument("--force", action="store_true", help="re-extract tracks that exist")
@@ -35,7 +36,9 @@ def main() -> None:
         track.save(target)
         ms = (time.perf_counter() - start) * 1000 / max(1, len(track))
         people = np.bincount(track.people, minlength=3).tolist()
-        print(f"{clip}: {len(track)} frames, {ms:.1f} ms/frame, frames with 0/1/2 people {people}", flush=True)
+        print(
+            f"{clip}: {len(track)} frames, {ms:.1f} ms/frame, frames with 0/1/2 people {people}", flush=True
+        )
 
 
 if __name__ == "__main__":

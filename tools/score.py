@@ -18,6 +18,7 @@ LABELS = Path(__file__).resolve().parents[1].parent / "shared" / "videos" / "lab
 
 
 def main() -> None:
+    """Run the tool with the command-line arguments."""
     rules = load_rules(sys.argv[1])
     labels = json.loads(LABELS.read_text()) if LABELS.exists() else {}
     by_stem = {Path(k).stem: v for k, v in labels.items()}

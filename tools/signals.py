@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import sys
 
-from posecheck.coach.loader import load_rules
 from posecheck.coach.engine import wanted_postures
+from posecheck.coach.loader import load_rules
 from posecheck.coach.session import prepare_track
 from posecheck.metrics import compute_all
 from posecheck.track import Track
 
 
 def main() -> None:
+    """Run the tool with the command-line arguments."""
     track = Track.load(sys.argv[1])
     step = float(sys.argv[2])
     rules = load_rules(sys.argv[3])

@@ -23,7 +23,9 @@ def main() -> None:
             }
             for c in d["clips"]
         },
-        "negatives_fired": sorted(f"{n['rules']}|{n['clip']}" for n in d["negatives"] if n["reps"] or n["holds"]),
+        "negatives_fired": sorted(
+            f"{n['rules']}|{n['clip']}" for n in d["negatives"] if n["reps"] or n["holds"]
+        ),
     }
     out = REPO / "sample_videos" / "eval_baseline.json"
     out.write_text(json.dumps(base, indent=1, sort_keys=True) + "\n")

@@ -26,6 +26,7 @@ CUE_SHOW_S = 2.5  # how long a cue stays on screen
 LOST_PERSON_S = 1.0
 UNSEEN_PART_S = 1.0
 WRONG_SETUP_S = 1.0
+SECOND_PERSON_S = 2.5
 # Priority of cue ids when several are active (lower wins); faults come next, then the rest.
 _CUE_PRIORITY = {"no_person": 0, "two_people": 1, "posture": 2, "unseen": 3, "view": 4}
 
@@ -68,7 +69,10 @@ class Coach:
         self.rules = rules
         f = rules.filter
         self._prepare = FramePreparer(
-            width, height, OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta), f.min_visibility,
+            width,
+            height,
+            OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta),
+            f.min_visibility,
             wanted_postures(rules),
         )
         self._metric_defs = rules.metric_defs()
@@ -89,6 +93,7 @@ class Coach:
         self._rep: _Rep | None = None
         self._check_since: dict[str, float] = {}
         self._lost_since: float | None = None
+        self._second_person_t: float | None = None
         self._unseen_since: dict[str, float] = {}
         self._wrong_view_since: float | None = None
         self._cue_last: dict[str, float] = {}
@@ -151,7 +156,9 @@ class Coach:
         self._run_checks(t, metrics, new_cues)
         key = self._key_value(metrics)
         rep = self._rep
-        hold_now = rep.hold_s + (t - rep.hold_start if rep and rep.hold_start is not None else 0.0) if rep else 0.0
+        hold_now = (
+            rep.hold_s + (t - rep.hold_start if rep and rep.hold_start is not None else 0.0) if rep else 0.0
+        )
         return Feedback(
             t=t,
             person_found=frame.person_found,
@@ -170,7 +177,9 @@ class Coach:
             key_metric=self.rules.movement.metric,
             key_value=key,
             metrics=metrics,
-            landmarks=(frame.image_xy if frame.image_xy is not None else frame.xy) if frame.person_found else None,
+            landmarks=(frame.image_xy if frame.image_xy is not None else frame.xy)
+            if frame.person_found
+            else None,
             near_side="left" if frame.near_is_left else "right",
         )
 
@@ -182,7 +191,9 @@ class Coach:
             seconds = rep.hold_s + (self._last_t - rep.hold_start if rep.hold_start is not None else 0.0)
             if seconds >= self._min_target_s:
                 start = rep.target_since if rep.target_since is not None else self._last_t
-                holds.append(HoldEvent(self._vote_side(rep), start, self._last_t, seconds, self._hold_ok(seconds)))
+                holds.append(
+                    HoldEvent(self._vote_side(rep), start, self._last_t, seconds, self._hold_ok(seconds))
+                )
         sides = self.rules.has_sides
         notes = [self.rules.not_verified] if self.rules.not_verified else []
         return SessionSummary(
@@ -206,8 +217,10 @@ class Coach:
 
     def _value(self, name: str, metrics: dict[str, float], relative: bool) -> float:
         if name in self._each:
-            value, _ = pick((metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)),
-                            self.rules.movement.pick)
+            value, _ = pick(
+                (metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)),
+                self.rules.movement.pick,
+            )
         else:
             value = metrics.get(name, math.nan)
         if relative:
@@ -255,8 +268,17 @@ class Coach:
             return
         self._clear("no_person")
         if frame.people >= 2:
+            # One people check can mistake a shadow or a poster for a person: say it only
+            # when two checks in a row (they run about once a second) agree.
+            seen_before = self._second_person_t is not None and t - self._second_person_t <= SECOND_PERSON_S
+            self._second_person_t = t
+        else:
+            seen_before = False
+        if seen_before:
             self._warn_once("two people in view: following the person found first; ask others to step out")
-            self._say(t, "two_people", "Two people in view: only one person should be in the picture.", "warn", out)
+            self._say(
+                t, "two_people", "Two people in view: only one person should be in the picture.", "warn", out
+            )
         if not frame.person_found:
             return
         unseen = []
@@ -270,8 +292,13 @@ class Coach:
                     unseen.append(PART_WORDS.get(part, part))
         if unseen:
             words = sorted(set(unseen))
-            self._say(t, "unseen", f"I can't see your {' and '.join(words)}: move so your whole body is in view.",
-                      "warn", out)
+            self._say(
+                t,
+                "unseen",
+                f"I can't see your {' and '.join(words)}: move so your whole body is in view.",
+                "warn",
+                out,
+            )
         else:
             self._clear("unseen")
         want = self.rules.camera.view
@@ -484,8 +511,11 @@ class Coach:
             rep.hold_s += t - rep.hold_start
         if rep is not None and rep.reached and rep.hold_s >= self._min_target_s:
             start = rep.target_since if rep.target_since is not None else rep.start_s
-            self.holds.append(HoldEvent(self._vote_side(rep), start, start + rep.hold_s, rep.hold_s,
-                                        self._hold_ok(rep.hold_s)))
+            self.holds.append(
+                HoldEvent(
+                    self._vote_side(rep), start, start + rep.hold_s, rep.hold_s, self._hold_ok(rep.hold_s)
+                )
+            )
 
     def _bounce(self, t: float, rep: _Rep, key: float, out: list[Cue]) -> None:
         """Count direction changes of the key metric during a hold (bouncing)."""
@@ -588,7 +618,7 @@ class Coach:
         for chk in self.rules.checks:
             if chk.at != "frame":
                 continue
-            in_phase = chk.phase == "any" and self.phase != "setup" or chk.phase == self.phase
+            in_phase = (chk.phase == "any" and self.phase != "setup") or chk.phase == self.phase
             if in_phase and self._holds(chk.when, metrics):
                 since = self._check_since.setdefault(chk.id, t)
                 if t - since >= chk.min_s:

@@ -99,7 +99,11 @@ class OrientationGuess:
             self._candidate = None
             return self.quarter_turns
         if 0 in matching:
-            if self._candidate is not None and self._candidate[0] == 0 and t - self._candidate[1] >= self.settle_s:
+            if (
+                self._candidate is not None
+                and self._candidate[0] == 0
+                and t - self._candidate[1] >= self.settle_s
+            ):
                 self.quarter_turns, self.locked = 0, True
             elif self._candidate is None or self._candidate[0] != 0:
                 self._candidate = (0, t)
@@ -189,7 +193,9 @@ class FramePreparer:
             self._filter.reset()
             self._last_raw = None
             empty = np.full((33, 2), np.nan)
-            return PreparedFrame(t, False, people, empty, np.full(33, np.nan), np.zeros(33), True, "unknown", "unknown")
+            return PreparedFrame(
+                t, False, people, empty, np.full(33, np.nan), np.zeros(33), True, "unknown", "unknown"
+            )
         xy = np.where(np.isfinite(xy), xy, np.nan)
         vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
         turns = self._orientation(t, xy, self.width, self.height)
@@ -316,15 +322,35 @@ def prepare_arrays(
         if not found[i]:
             empty = np.full((33, 2), np.nan)
             frames.append(
-                PreparedFrame(float(t[i]), False, int(people[i]), empty, np.full(33, np.nan), np.zeros(33), True,
-                              "unknown", "unknown")  # fmt: skip
+                PreparedFrame(
+                    float(t[i]),
+                    False,
+                    int(people[i]),
+                    empty,
+                    np.full(33, np.nan),
+                    np.zeros(33),
+                    True,
+                    "unknown",
+                    "unknown",
+                )
             )
             continue
         k = int(turns[i])
         size = (height, width) if k % 2 else (width, height)
         image_xy = rotate_points(smooth[i], -k, *size) if k else smooth[i]
         frames.append(
-            PreparedFrame(float(t[i]), True, int(people[i]), smooth[i], z[i], vis[i], bool(near_left[i]),
-                          str(posture[i]), str(view[i]), image_xy, k)  # fmt: skip
+            PreparedFrame(
+                float(t[i]),
+                True,
+                int(people[i]),
+                smooth[i],
+                z[i],
+                vis[i],
+                bool(near_left[i]),
+                str(posture[i]),
+                str(view[i]),
+                image_xy,
+                k,
+            )
         )
     return frames

@@ -31,7 +31,9 @@ class PreparedTrack:
         return xy, near, z
 
 
-def person_frames(track: Track, i: int) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, int]:
+def person_frames(
+    track: Track, i: int
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, int]:
     """Raw landmarks of the tracked person in frame ``i`` (None when nobody), and the people count."""
     people = int(np.sum(~np.isnan(track.xy[i, :, 0, 0])))
     if np.isnan(track.xy[i, 0, 0, 0]):

@@ -39,7 +39,9 @@ class PoseEstimator:
         self.options = options or PoseOptions()
         self._model_path = Path(resolve_model(self.options.model))
         self._tracker = self._create(num_poses=1, video=True)
-        self._census = self._create(num_poses=2, video=False) if self.options.people_check_interval_s else None
+        self._census = (
+            self._create(num_poses=2, video=False) if self.options.people_check_interval_s else None
+        )
         self._last_ms = -1
         self._last_census_t = -np.inf
 
@@ -77,7 +79,7 @@ class PoseEstimator:
         small = resize_long_side(rgb, self.options.inference_long_side)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
         # MediaPipe wants strictly increasing integer milliseconds.
-        ms = max(int(round(t * 1000)), self._last_ms + 1)
+        ms = max(round(t * 1000), self._last_ms + 1)
         self._last_ms = ms
         people = _people(self._tracker.detect_for_video(image, ms), width, height)
         if self._census is not None and t - self._last_census_t >= self.options.people_check_interval_s:

@@ -9,8 +9,9 @@ Streamlit is imported inside the widget functions only, so the pure modules
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from posecheck.coach.loader import EXERCISES, load_rules, rules_dir
 from posecheck.coach.schema import RuleSet
@@ -54,7 +55,7 @@ def display_path(path: Path) -> str:
 
 
 def exercise_label(exercise: str) -> str:
-    """"5. Bridge" style label from the exercise id."""
+    """ "5. Bridge" style label from the exercise id."""
     number = f"{EXERCISES.index(exercise) + 1}. " if exercise in EXERCISES else ""
     return number + exercise.replace("_", " ").capitalize()
 
@@ -77,8 +78,10 @@ def pick_exercise(page: str) -> str | None:
         return None
     wanted = st.query_params.get(EXERCISE_KEY)
     if wanted is not None and wanted not in options:
-        hint = "; ".join(f"'{o}'" for o in options)
-        st.warning(f"No rule file for exercise '{wanted}' (from the address). Available: {hint}.")
+        hint = ", ".join(options)
+        # Kept in the session: the next rerun (e.g. a component mounting) would otherwise wipe it at once.
+        st.session_state["exercise_warning"] = f"No rule file for exercise '{wanted}' (from the address). "
+        st.session_state["exercise_warning"] += f"Available: {hint}."
         wanted = None
     remembered = st.session_state.get(EXERCISE_KEY)
     current = wanted or (remembered if remembered in options else options[0])
@@ -89,8 +92,11 @@ def pick_exercise(page: str) -> str | None:
         value = st.session_state[key]
         st.session_state[EXERCISE_KEY] = value
         st.query_params[EXERCISE_KEY] = value
+        st.session_state.pop("exercise_warning", None)
 
     st.selectbox("Exercise", options, key=key, format_func=exercise_label, on_change=changed)
+    if st.session_state.get("exercise_warning"):
+        st.warning(st.session_state["exercise_warning"])
     st.session_state[EXERCISE_KEY] = current
     if st.query_params.get(EXERCISE_KEY) != current:
         st.query_params[EXERCISE_KEY] = current

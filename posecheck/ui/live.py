@@ -86,7 +86,9 @@ class CameraCheck:
         if not self.person_found:
             out.append("No one found: step into the picture.")
         elif self.missing:
-            out.append(f"I can't see your {' and '.join(self.missing)}: move so your whole body is in the picture.")
+            out.append(
+                f"I can't see your {' and '.join(self.missing)}: move so your whole body is in the picture."
+            )
         if self.side_on is False:
             out.append(self.view_cue or "Turn side-on to the camera.")
         return out
@@ -222,7 +224,7 @@ class LiveSession:
         return self._closed
 
     def set_rules(self, rules: RuleSet) -> None:
-        """Use other rules from the next frame; a set in progress ends (its counts belong to the old rules)."""
+        """Use other rules from the next frame; a set in progress ends (its counts were for the old rules)."""
         with self._lock:
             if rules != self._rules or self._pending_rules is not None:
                 self._pending_rules = rules
@@ -264,7 +266,7 @@ class LiveSession:
             try:
                 out = self._process_locked(rgb, t)
             except Exception as exc:
-                # An exception here would kill streamlit-webrtc's worker and freeze the video; show it instead.
+                # Raising here would kill streamlit-webrtc's worker and freeze the video: show the error.
                 LOG.exception("live frame processing failed")
                 self._set_error(f"frame processing failed: {exc}")
                 return rgb
@@ -303,8 +305,8 @@ class LiveSession:
             self._coach = Coach(rules, width, height)
             self._coach_size = (width, height)
             self._set_t = set_t = 0.0
-            self._frames = 0
             with self._lock:
+                self._frames = 0
                 self._planner = SpeechPlanner()
                 self._error = ""
         if self._holder.estimator is None:
@@ -319,18 +321,19 @@ class LiveSession:
         fb = self._coach.update(
             set_t, xy, person.z if person else None, person.visibility if person else None, len(people)
         )
-        self._frames += 1
         want = rules.camera.view
+        light = brightness(rgb)
         check = CameraCheck(
             person_found=fb.person_found,
             missing=missing_parts(rules, fb.landmarks) if fb.person_found else (),
             side_on=None if want == "any" or not fb.person_found else fb.view in (want, "unknown"),
             view=fb.view,
-            brightness=brightness(rgb),
-            too_dark=brightness(rgb) < DARK_BRIGHTNESS,
+            brightness=light,
+            too_dark=light < DARK_BRIGHTNESS,
             view_cue=rules.camera.view_cue,
         )
         with self._lock:
+            self._frames += 1
             self._fb = fb
             self._check = check
             self._planner.observe(fb, self._clock(), rules.has_sides)
@@ -347,7 +350,9 @@ class LiveSession:
         with self._lock:
             fb = self._fb
             walls = list(self._frame_walls)
-            fps = (len(walls) - 1) / (walls[-1] - walls[0]) if len(walls) >= 2 and walls[-1] > walls[0] else 0.0
+            fps = (
+                (len(walls) - 1) / (walls[-1] - walls[0]) if len(walls) >= 2 and walls[-1] > walls[0] else 0.0
+            )
             mean_ms = 1000 * float(np.mean(self._process_s)) if self._process_s else 0.0
             base = LiveSnapshot(
                 exercise=self._rules.exercise,
@@ -390,6 +395,10 @@ class LiveSession:
             if had_set:  # an idle page keeps a warmed-up model ready for START
                 self._holder.release()
         return summary
+
+    def on_stream_ended(self) -> None:
+        """streamlit-webrtc's on_video_ended callback: the camera stream stopped."""
+        self.end_set()
 
     def _finish_set_locked(self) -> SessionSummary | None:
         coach, self._coach = self._coach, None

@@ -6,7 +6,6 @@ import html
 import uuid
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
@@ -16,12 +15,22 @@ from posecheck.ui.live import CameraCheck, LiveSession, LiveSnapshot
 from posecheck.ui.speech import Utterance, speech_html
 
 SESSION_KEY = "live_session"
-REFRESH_S = 0.3  # how often the panel beside the video refreshes while playing
-# 640x480 at up to 30 fps: enough for the pose model, and light on a two-core machine.
-MEDIA_CONSTRAINTS = {
-    "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30, "max": 30}},
-    "audio": False,
-}
+# How often the panel beside the video refreshes while playing. Every refresh is a script run on a new
+# thread of the server, whose event loop also carries the video: at 0.3 s two streams on a two-core
+# machine starved each other of frames, at 0.5 s they did not.
+REFRESH_S = 0.5
+# The camera's default size (640x480 for most webcams in Chrome: enough for the pose model and light on
+# a two-core machine) at up to 30 fps. Asking for a size makes Chrome crop cameras of another shape.
+MEDIA_CONSTRAINTS = {"video": {"frameRate": {"ideal": 30, "max": 30}}, "audio": False}
+CONNECT_HELP = """\
+- Allow the camera when the browser asks, and close other apps that use it.
+- On this computer the app needs no internet. From another device the page must be opened over
+  **HTTPS** (browsers only give the camera to secure pages), and the two ends may need a STUN/TURN
+  server: start the app with `POSECHECK_ICE_SERVERS='[{"urls": "stun:stun.example.org:3478"}]'`
+  (a JSON list of RTCIceServer objects; TURN entries take `username` and `credential`).
+- On a machine whose only network is loopback (a container, a test sandbox), start the app with
+  `POSECHECK_WEBRTC_LOOPBACK=1` so it offers a 127.0.0.1 connection candidate.
+"""
 SEVERITY_COLOURS = {"fault": "#d62728", "warn": "#c77c02", "info": "#2b8a3e"}
 
 
@@ -38,7 +47,10 @@ def live_session(rules: RuleSet) -> LiveSession:
 
 def instructions(rules: RuleSet) -> None:
     """Camera placement and the handout's instructions and safety advice."""
-    st.info(f"**Camera:** {rules.camera.placement}", icon=":material/photo_camera:")
+    cols = st.columns([3, 2])
+    cols[0].info(f"**Camera:** {rules.camera.placement}", icon=":material/photo_camera:")
+    if rules.safety:
+        cols[1].warning(rules.safety, icon=":material/health_and_safety:")
     with st.expander(f"How to do it: {rules.title}", expanded=False):
         st.write(rules.instructions)
         dose = rules.dose
@@ -47,8 +59,6 @@ def instructions(rules: RuleSet) -> None:
         st.caption(f"Dose: {reps}{hold}.")
         if rules.not_verified:
             st.caption(f"What the camera cannot check: {rules.not_verified}")
-    if rules.safety:
-        st.warning(rules.safety, icon=":material/health_and_safety:")
 
 
 def _check_list(check: CameraCheck, rules: RuleSet) -> None:
@@ -58,9 +68,14 @@ def _check_list(check: CameraCheck, rules: RuleSet) -> None:
 
     rows = [
         line(check.person_found, "Person found"),
-        line(check.whole_body if check.person_found else None, "Whole body visible"
-             + (f" (can't see {', '.join(check.missing)})" if check.missing else "")),
-        line(check.side_on, "Side-on to the camera" if rules.camera.view == "side" else f"{rules.camera.view} view"),
+        line(
+            check.whole_body if check.person_found else None,
+            "Whole body visible" + (f" (can't see {', '.join(check.missing)})" if check.missing else ""),
+        ),
+        line(
+            check.side_on,
+            "Side-on to the camera" if rules.camera.view == "side" else f"{rules.camera.view} view",
+        ),
         line(not check.too_dark, f"Light enough (brightness {check.brightness:.0f}/255)"),
     ]
     st.markdown("**Camera check**  \n" + "  \n".join(rows))
@@ -92,14 +107,16 @@ def _speak(session: LiveSession, enabled: bool) -> None:
     if not enabled:
         return
     sid = st.session_state.setdefault("live_speech_id", uuid.uuid4().hex)
-    components.html(speech_html(last, sid), height=24)
+    st.iframe(speech_html(last, sid), height=28)
 
 
 def summary_view(summary: SessionSummary, rules: RuleSet) -> None:
     """The set summary shown after STOP."""
     st.subheader("Set summary")
     cols = st.columns(4 if rules.has_sides else 2)
-    cols[0].metric("Reps in the set", summary.reps_total, help=f"handout: {rules.dose.reps[0]}-{rules.dose.reps[1]}")
+    cols[0].metric(
+        "Reps in the set", summary.reps_total, help=f"handout: {rules.dose.reps[0]}-{rules.dose.reps[1]}"
+    )
     if rules.has_sides:
         cols[1].metric("Left side", summary.reps_left or 0)
         cols[2].metric("Right side", summary.reps_right or 0)
@@ -110,8 +127,10 @@ def summary_view(summary: SessionSummary, rules: RuleSet) -> None:
             faults[f] = faults.get(f, 0) + 1
     if summary.holds:
         good = sum(h.reached_target for h in summary.holds)
-        st.write(f"Holds: {len(summary.holds)} ({good} reached the target time); longest "
-                 f"{max(h.seconds for h in summary.holds):.0f} s.")
+        st.write(
+            f"Holds: {len(summary.holds)} ({good} reached the target time); longest "
+            f"{max(h.seconds for h in summary.holds):.0f} s."
+        )
     if faults:
         st.write("Form notes: " + ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in faults.items()))
     elif summary.reps_total:
@@ -154,8 +173,8 @@ def panel(session: LiveSession, rules: RuleSet, playing: bool, speak: bool) -> N
             _check_list(snap.check, rules)
         if playing:
             st.caption(
-                f"{snap.frames} frames coached · {snap.fps:.0f} frames/s · {snap.process_ms:.0f} ms per frame · "
-                f"{snap.phase} · {snap.posture}"
+                f"{snap.frames} frames coached · {snap.fps:.0f} frames/s · "
+                f"{snap.process_ms:.0f} ms per frame · {snap.phase} · {snap.posture}"
             )
         _speak(session, speak)
         if ended is not None:
@@ -194,7 +213,7 @@ def page() -> None:
             rtc_configuration=rtc_configuration,
             media_stream_constraints=MEDIA_CONSTRAINTS,
             video_frame_callback=session.process,
-            on_video_ended=session.end_set,
+            on_video_ended=session.on_stream_ended,
             # Frames that arrive while the model is busy are dropped: the newest frame is coached.
             async_processing=True,
             video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
@@ -203,11 +222,18 @@ def page() -> None:
             f"Press START and allow the camera. Rules: {display_path(path)}. The video is processed on this "
             "computer and never stored or sent anywhere."
         )
+        with st.expander("Camera does not connect?"):
+            st.markdown(CONNECT_HELP)
     playing = bool(ctx.state.playing)
     if not playing and not ctx.state.signalling:
         session.end_set()  # no-op unless a set was running (e.g. the stream dropped)
         session.warm_up()  # load the pose model now, so START shows the overlay at once
     with right:
-        speak = st.toggle("Speak cues", value=True, key="live_speak", help="Counts, hold times and cues, spoken "
-                          "by your browser (rate limited; nothing leaves this computer).")
+        speak = st.toggle(
+            "Speak cues",
+            value=True,
+            key="live_speak",
+            help="Counts, hold times and cues, spoken "
+            "by your browser (rate limited; nothing leaves this computer).",
+        )
         panel(session, rules, playing, speak)

@@ -18,17 +18,29 @@ from posecheck.coach.feedback import Feedback
 
 MIN_GAP_S = 2.5
 REPEAT_S = 8.0
-MAX_WAIT_S = 2.0
+# Longer than MIN_GAP_S, so a cue raised together with a count is said right after it, not dropped.
+MAX_WAIT_S = 4.0
 # Lower is more important: a count beats a hold milestone beats a cue.
 PRIORITY_COUNT = 0
 PRIORITY_HOLD = 1
 PRIORITY_CUE = {"fault": 2, "warn": 3, "info": 4}
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+    *(
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ),
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def number_words(n: int) -> str:
@@ -126,7 +138,9 @@ class SpeechPlanner:
         reached = int(fb.hold_s // self.milestone_s)
         if reached > self._hold_said and not self._hold_done:
             self._hold_said = reached
-            self.limiter.offer(f"{number_words(round(reached * self.milestone_s))} seconds", now, PRIORITY_HOLD)
+            self.limiter.offer(
+                f"{number_words(round(reached * self.milestone_s))} seconds", now, PRIORITY_HOLD
+            )
 
     def poll(self, now: float) -> Utterance | None:
         """The phrase to say now, if any."""
@@ -142,11 +156,16 @@ def speech_html(utterance: Utterance | None, session_id: str, rate: float = 1.0)
     component's frame is replaced by the next phrase.
     """
     payload = json.dumps(
-        {"id": utterance.id if utterance else 0, "text": utterance.text if utterance else "", "session": session_id,
-         "rate": rate}
+        {
+            "id": utterance.id if utterance else 0,
+            "text": utterance.text if utterance else "",
+            "session": session_id,
+            "rate": rate,
+        }
     )
-    shown = html.escape(utterance.text) if utterance else ""
-    return f"""<div id="said" style="font:14px sans-serif;color:#666">{shown}</div>
+    shown = f"Said: “{html.escape(utterance.text)}”" if utterance else ""
+    style = "font:14px sans-serif;color:#666;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+    return f"""<div id="said" title="{shown}" style="{style}">{shown}</div>
 <script>
 (function() {{
   const u = {payload};

@@ -121,11 +121,15 @@ def tunable_fields(rules: RuleSet) -> list[Tunable]:
                 walk(item, (*path, i), model, name)
         elif isinstance(obj, tuple):
             for i, item in enumerate(obj):
-                add(item, (*path, i), model, name, f" ({'min' if i == 0 else 'max'})" if len(obj) == 2 else "")
+                add(
+                    item, (*path, i), model, name, f" ({'min' if i == 0 else 'max'})" if len(obj) == 2 else ""
+                )
         else:
             add(obj, path, model, name, "")
 
-    def add(value: Any, path: tuple[PathPart, ...], model: type[BaseModel] | None, name: str, part: str) -> None:
+    def add(
+        value: Any, path: tuple[PathPart, ...], model: type[BaseModel] | None, name: str, part: str
+    ) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float) or model is None:
             return
         lo, hi = _bounds(model, name)
@@ -199,7 +203,7 @@ def apply_values(rules: RuleSet, values: Mapping[str, float], source: str = "tun
             raise InputError(f"{key}: not a tunable number of this rule file")
         if not math.isfinite(float(value)):
             raise InputError(f"{key}: must be a number")
-        _set(data, field.path, int(round(value)) if field.kind == "int" else float(value))
+        _set(data, field.path, round(value) if field.kind == "int" else float(value))
     try:
         return parse_rules(tomli_w.dumps(data), source)
     except RuleError as exc:
@@ -210,18 +214,23 @@ def apply_values(rules: RuleSet, values: Mapping[str, float], source: str = "tun
 def changes(base: RuleSet, tuned: RuleSet) -> list[tuple[str, float, float]]:
     """(key, old, new) for every tunable number that differs."""
     new = {f.key: f.value for f in tunable_fields(tuned)}
-    return [(f.key, f.value, new[f.key]) for f in tunable_fields(base) if f.key in new and new[f.key] != f.value]
+    return [
+        (f.key, f.value, new[f.key]) for f in tunable_fields(base) if f.key in new and new[f.key] != f.value
+    ]
 
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def to_toml(rules: RuleSet, base: RuleSet | None = None, base_source: str = "", today: date | None = None) -> str:
+def to_toml(
+    rules: RuleSet, base: RuleSet | None = None, base_source: str = "", today: date | None = None
+) -> str:
     """The rule file text of ``rules``; a comment header says where it came from and what changed."""
     lines = [f"# {rules.title} (handout exercise {rules.handout_number}): tuned rule file."]
     if base_source:
-        lines.append(f"# Made from {base_source} with the posecheck tuning page on {(today or date.today()).isoformat()}.")
+        made = (today or date.today()).isoformat()
+        lines.append(f"# Made from {base_source} with the posecheck tuning page on {made}.")
     if base is not None:
         diff = changes(base, rules)
         if diff:
@@ -242,7 +251,7 @@ def repo_root() -> Path:
 
 
 def tuned_rules_dir() -> Path:
-    """Where tuned rule files are saved: ``tuned_rules/`` in the project (``POSECHECK_TUNED_DIR`` overrides)."""
+    """Where tuned rule files go: ``tuned_rules/`` in the project (``POSECHECK_TUNED_DIR`` overrides)."""
     override = os.environ.get(TUNED_DIR_ENV)
     return Path(override) if override else repo_root() / "tuned_rules"
 
@@ -257,7 +266,11 @@ def tuned_path(name: str, folder: Path | None = None) -> Path:
     if not name.endswith(".toml"):
         name += ".toml"
     parts = Path(name).parts
-    if Path(name).is_absolute() or not parts or any(not _SAFE_NAME.match(p) or p in {".", ".."} for p in parts):
+    if (
+        Path(name).is_absolute()
+        or not parts
+        or any(not _SAFE_NAME.match(p) or p in {".", ".."} for p in parts)
+    ):
         raise InputError(
             f"'{name}': use a plain file name such as bridge-tuned.toml (letters, digits, - _ . and spaces; "
             "it is saved inside the tuned_rules folder)"

@@ -34,7 +34,7 @@ _TRUE = {"1", "true", "yes", "on"}
 
 
 def ice_servers(environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """ICE servers from ``POSECHECK_ICE_SERVERS`` (a JSON list, or an object with "iceServers"); [] if unset."""
+    """ICE servers from ``POSECHECK_ICE_SERVERS`` (JSON list, or object with "iceServers"); [] if unset."""
     env = os.environ if environ is None else environ
     raw = env.get(ICE_SERVERS_ENV, "").strip()
     if not raw:
@@ -52,10 +52,12 @@ def ice_servers(environ: Mapping[str, str] | None = None) -> list[dict[str, Any]
         urls = server.get("urls") if isinstance(server, dict) else None
         if isinstance(urls, str):
             urls = [urls]
-        if not urls or not all(isinstance(u, str) and u.split(":", 1)[0] in {"stun", "stuns", "turn", "turns"}
-                                for u in urls):
+        if not urls or not all(
+            isinstance(u, str) and u.split(":", 1)[0] in {"stun", "stuns", "turn", "turns"} for u in urls
+        ):
             raise InputError(
-                f"{ICE_SERVERS_ENV}[{i}]: needs 'urls' with stun:, stuns:, turn: or turns: addresses, got {server!r}"
+                f"{ICE_SERVERS_ENV}[{i}]: needs 'urls' with stun:, stuns:, turn: or turns: addresses, "
+                f"got {server!r}"
             )
         servers.append(dict(server))
     return servers
