@@ -208,7 +208,7 @@ def _for_drawing(image: np.ndarray, fb: Feedback) -> tuple[np.ndarray, Feedback]
     h, w = image.shape[:2]
     if max(h, w) <= ANNOTATED_LONG_SIDE:
         return image, fb
-    small = resize_long_side(image, ANNOTATED_LONG_SIDE)
+    small = resize_long_side(image, ANNOTATED_LONG_SIDE, fast=True)
     if fb.landmarks is None:
         return small, fb
     sx, sy = small.shape[1] / w, small.shape[0] / h

@@ -421,11 +421,15 @@ def _short(exc: BaseException) -> str:
     return text[:160] or type(exc).__name__
 
 
-def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
-    """Downscale so the longer side is at most ``long_side`` pixels (never upscale)."""
+def resize_long_side(image: np.ndarray, long_side: int, fast: bool = False) -> np.ndarray:
+    """Downscale so the longer side is at most ``long_side`` pixels (never upscale).
+
+    Area averaging is the sharper choice for the model's input; ``fast`` uses
+    bilinear, about 6x cheaper at odd ratios, for frames that only get drawn on.
+    """
     h, w = image.shape[:2]
     scale = long_side / max(h, w)
     if scale >= 1.0:
         return image
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR if fast else cv2.INTER_AREA)
