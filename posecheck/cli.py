@@ -211,6 +211,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    """Coach from a webcam or a recording in a desktop window (cues printed without a display)."""
+    from posecheck.coach.loader import load_exercise
+    from posecheck.desktop import LiveOptions, camera_frames, run_live, video_frames
+
+    rules = load_exercise(args.exercise, args.rules)
+    if args.video:
+        frames = video_frames(args.video, realtime=not args.fast)
+    else:
+        frames = camera_frames(args.camera)
+    print(f"{rules.title}: {rules.camera.placement}")
+    summary = run_live(frames, rules, LiveOptions(window=not args.no_window))
+    sides = f" (left {summary.reps_left}, right {summary.reps_right})" if rules.has_sides else ""
+    holds = ", ".join(f"{h.seconds:.0f} s" for h in summary.holds)
+    print(f"set done: {summary.reps_total} reps{sides}" + (f"; holds {holds}" if holds else ""))
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit app."""
     app = Path(__file__).resolve().parents[1] / "app.py"
@@ -255,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variants", help="comma-separated subset of: original,mirrored,rotated90,fps15")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("live", help="live coaching in a desktop window (webcam or a recording)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--camera", type=int, default=0, help="webcam number (default 0)")
+    source.add_argument("--video", help="a recording to coach against as if it were live")
+    p.add_argument("--exercise", "-e", required=True)
+    p.add_argument("--rules", help="a rule file to use instead of the shipped one")
+    p.add_argument("--no-window", action="store_true", help="print cues and counts instead of a window")
+    p.add_argument("--fast", action="store_true", help="with --video: do not wait for real time")
+    p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("app", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)

@@ -1,0 +1,108 @@
+"""Desktop live coaching: a webcam (or a recording played as if live) in an OpenCV window.
+
+The same engine as the browser: frames -> pose -> coach -> overlay. Without a
+display (or with ``--no-window``) the cues and counts are printed instead, which
+is also how this mode is tested.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from posecheck.coach.engine import Coach
+from posecheck.coach.feedback import SessionSummary
+from posecheck.coach.schema import RuleSet
+from posecheck.errors import InputError
+from posecheck.pose.estimator import PoseEstimator, PoseOptions
+from posecheck.video import VideoReader
+
+WINDOW = "posecheck (press q to stop)"
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How the desktop session runs."""
+
+    window: bool = True  # show an OpenCV window (needs a display)
+    realtime: bool = True  # play recordings at their own speed, as a camera would
+
+
+def camera_frames(index: int) -> Iterator[tuple[np.ndarray, float]]:
+    """RGB frames and capture times (s) from webcam ``index``."""
+    import cv2
+
+    cap = cv2.VideoCapture(index)
+    if not cap.isOpened():
+        raise InputError(
+            f"camera {index} cannot be opened; check it is connected and not used by another app"
+        )
+    start = time.monotonic()
+    try:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                return
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), time.monotonic() - start
+    finally:
+        cap.release()
+
+
+def video_frames(path: str | Path, realtime: bool) -> Iterator[tuple[np.ndarray, float]]:
+    """Frames of a recording, paced at their own timestamps when ``realtime``."""
+    with VideoReader(path) as reader:
+        start = time.monotonic()
+        for frame in reader:
+            if realtime:
+                wait = frame.t - (time.monotonic() - start)
+                if wait > 0:
+                    time.sleep(wait)
+                elif wait < -0.1:
+                    continue  # behind, as a live camera would be: drop the frame
+            yield frame.image, frame.t
+
+
+def run_live(
+    frames: Iterator[tuple[np.ndarray, float]],
+    rules: RuleSet,
+    options: LiveOptions,
+    say: Callable[[str], None] = print,
+) -> SessionSummary:
+    """Coach a stream of frames until it ends or the user presses q; returns the set summary."""
+    import cv2
+
+    from posecheck.draw import draw_feedback
+
+    show = options.window and bool(os.environ.get("DISPLAY") or os.name == "nt")
+    coach: Coach | None = None
+    with PoseEstimator(PoseOptions()) as estimator:
+        for image, t in frames:
+            if coach is None:
+                coach = Coach(rules, image.shape[1], image.shape[0])
+            people = estimator.detect(image, t)
+            p = people[0] if people else None
+            fb = coach.update(
+                t, p.xy if p else None, p.z if p else None, p.visibility if p else None, len(people)
+            )
+            for cue in fb.new_cues:
+                say(f"{t:6.1f} s  {cue.text}")
+            if "rep" in fb.events:
+                sides = f" (left {fb.reps_left}, right {fb.reps_right})" if rules.has_sides else ""
+                say(f"{t:6.1f} s  rep {fb.reps_total}{sides}")
+            if show:
+                cv2.imshow(
+                    WINDOW,
+                    cv2.cvtColor(draw_feedback(image, fb, has_sides=rules.has_sides), cv2.COLOR_RGB2BGR),
+                )
+                if cv2.waitKey(1) & 0xFF == ord("q"):
+                    break
+    if show:
+        cv2.destroyAllWindows()
+    if coach is None:
+        raise InputError("no frame arrived from the camera or video; check the source")
+    return coach.summary()
