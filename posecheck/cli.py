@@ -217,10 +217,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from posecheck.desktop import LiveOptions, camera_frames, run_live, video_frames
 
     rules = load_exercise(args.exercise, args.rules)
-    if args.video:
-        frames = video_frames(args.video, realtime=not args.fast)
-    else:
-        frames = camera_frames(args.camera)
+    frames = video_frames(args.video, realtime=not args.fast) if args.video else camera_frames(args.camera)
     print(f"{rules.title}: {rules.camera.placement}")
     summary = run_live(frames, rules, LiveOptions(window=not args.no_window))
     sides = f" (left {summary.reps_left}, right {summary.reps_right})" if rules.has_sides else ""
