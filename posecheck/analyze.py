@@ -97,30 +97,6 @@ def _remove_stale_outputs(out: Path, written: dict[str, Path]) -> None:
             (out / name).unlink(missing_ok=True)
 
 
-def _thresholds(rules: RuleSet) -> list[tuple[str, float, str]]:
-    lines = []
-    mv = rules.movement
-    for label, conditions in (("rest", mv.rest), ("target", mv.target)):
-        for c in conditions:
-            if c.relative:
-                continue
-            for bound in (c.above, c.below):
-                if bound is not None:
-                    lines.append((c.metric, float(bound), label))
-    return lines
-
-
-def _series_for_plot(
-    rules: RuleSet, t: np.ndarray, values: dict[str, np.ndarray]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    used = {rules.movement.metric} | {c.metric for c in [*rules.movement.rest, *rules.movement.target]}
-    out = {}
-    for name, v in values.items():
-        if name.split(".")[0] in used:
-            out[name] = (t, v)
-    return out
-
-
 def write_reports(
     out: Path,
     rules: RuleSet,
@@ -135,7 +111,14 @@ def write_reports(
 
     report.json comes last: when it exists, every other output of the run is complete.
     """
-    from posecheck.report import plot_metrics, summary_to_dict, write_json, write_reps_csv
+    from posecheck.report import (
+        plot_metrics,
+        plot_series,
+        plot_thresholds,
+        summary_to_dict,
+        write_json,
+        write_reps_csv,
+    )
 
     report = summary_to_dict(summary, partial=partial, stop_reason=stop_reason, extra=extra)
     files = {
@@ -146,8 +129,8 @@ def write_reports(
     write_reps_csv(files["reps.csv"], summary)
     plot_metrics(
         files["angles.png"],
-        _series_for_plot(rules, t, values),
-        _thresholds(rules),
+        plot_series(rules, t, values),
+        plot_thresholds(rules),
         summary.rep_events,
         summary.holds,
         f"{rules.title}: {summary.reps_total} reps",

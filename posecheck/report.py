@@ -24,6 +24,8 @@ from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from posecheck.coach.schema import RuleSet
+
 # metric name -> (times in s, values); threshold = (metric name, value, label)
 Series = Mapping[str, tuple[np.ndarray, np.ndarray]]
 Threshold = tuple[str, float, str]
@@ -364,3 +366,25 @@ def _centre_note(text: str, xref: str, yref: str) -> dict[str, Any]:
         "showarrow": False,
         "font": {"color": "grey"},
     }
+
+
+# ----- what to plot for a rule set (analysis, app pages) ------------------------------------
+def plot_thresholds(rules: RuleSet) -> list[tuple[str, float, str]]:
+    """(metric, value, label) of the rest and target bounds (relative bounds are per person: left out)."""
+    out = []
+    for label, conditions in (("rest", rules.movement.rest), ("target", rules.movement.target)):
+        for c in conditions:
+            if c.relative:
+                continue
+            for bound in (c.above, c.below):
+                if bound is not None:
+                    out.append((c.metric, float(bound), label))
+    return out
+
+
+def plot_series(
+    rules: RuleSet, t: np.ndarray, values: Mapping[str, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The metric series a plot should show: those the repetition uses."""
+    used = {rules.movement.metric} | {c.metric for c in [*rules.movement.rest, *rules.movement.target]}
+    return {name: (t, np.asarray(v)) for name, v in values.items() if name.split(".")[0] in used}

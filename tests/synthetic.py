@@ -144,3 +144,12 @@ def bridge_session(reps: int, fps: float = 30.0, rest_s: float = 2.0, up_s: floa
         for _ in range(int(rest_s * fps)):
             poses.append(rest)
     return poses
+
+
+def decimate(track: Track, fps: float) -> Track:
+    """Every k-th frame, down to about ``fps`` (keeps golden sweeps over many tracks fast)."""
+    k = max(1, int(track.fps / fps + 0.05))
+    if k == 1:
+        return track
+    return Track(track.t[::k], track.xy[::k], track.z[::k], track.visibility[::k], track.world[::k],
+                 track.width, track.height, track.fps / k, track.meta)  # fmt: skip

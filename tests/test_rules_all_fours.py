@@ -22,6 +22,7 @@ from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_track, score_prepared, score_track
 from posecheck.landmarks import INDEX, MIRROR
 from posecheck.track import Track
+from tests.synthetic import decimate as _decimated
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
@@ -392,24 +393,6 @@ def test_pelvic_tilt_standing_counts_nothing() -> None:
 
 # ----- (c) golden tests on the committed landmark tracks ----------------------------------------
 ALL_TRACKS = sorted(TRACKS.glob("*/*.npz"))
-
-
-def _decimated(track: Track, fps: float) -> Track:
-    """Every k-th frame, down to about ``fps``: keeps the file fast."""
-    k = max(1, int(track.fps / fps + 0.05))
-    if k == 1:
-        return track
-    return Track(
-        track.t[::k],
-        track.xy[::k],
-        track.z[::k],
-        track.visibility[::k],
-        track.world[::k],
-        track.width,
-        track.height,
-        track.fps / k,
-        track.meta,
-    )
 
 
 @functools.cache

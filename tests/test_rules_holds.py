@@ -29,6 +29,7 @@ from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_track, score_prepared, score_track
 from posecheck.landmarks import INDEX, MIRROR
 from posecheck.track import Track
+from tests.synthetic import decimate as _decimated
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "sample_videos" / "tracks"
@@ -425,23 +426,6 @@ PELVIC_STILL = ("pelvic_tilt", "HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt")
 _SOURCES = hashlib.sha1(
     b"".join(p.read_bytes() for p in sorted((ROOT / "posecheck").rglob("*.py")))
 ).hexdigest()[:12]
-
-
-def _decimated(track: Track, fps: float) -> Track:
-    k = max(1, int(track.fps / fps + 0.05))
-    if k == 1:
-        return track
-    return Track(
-        track.t[::k],
-        track.xy[::k],
-        track.z[::k],
-        track.visibility[::k],
-        track.world[::k],
-        track.width,
-        track.height,
-        track.fps / k,
-        track.meta,
-    )
 
 
 def _mirrored(track: Track) -> Track:

@@ -10,13 +10,12 @@ from posecheck.coach.loader import load_exercise, load_rules, parse_rules, rules
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import prepare_track, score_prepared
 from posecheck.errors import InputError, RuleError
+from posecheck.report import plot_series, plot_thresholds
 from posecheck.track import Track
 from posecheck.ui import rule_files, tuned_rule_files
 from posecheck.ui.tuning import (
     apply_values,
     changes,
-    plot_series,
-    plot_thresholds,
     save_rules_text,
     to_toml,
     tunable_fields,

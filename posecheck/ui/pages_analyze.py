@@ -22,10 +22,10 @@ from posecheck.coach.engine import Coach
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import person_frames, prepare_for, score_prepared
 from posecheck.errors import PosecheckError
+from posecheck.report import plot_series, plot_thresholds
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
 from posecheck.ui.live import key_label_unit
-from posecheck.ui.tuning import plot_series, plot_thresholds
 
 MAX_UPLOAD_MB = 500  # keep equal to server.maxUploadSize in .streamlit/config.toml
 UPLOAD_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi", "gif", "jpg", "jpeg", "png"]

@@ -20,6 +20,7 @@ from posecheck.analyze import remove_tree, safe_tempdir
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, ScoredSession, prepare_for, score_prepared
 from posecheck.errors import PosecheckError
+from posecheck.report import plot_series, plot_thresholds
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
 from posecheck.ui.pages_analyze import TRACKS_KEY, AnalysedTrack
@@ -28,8 +29,6 @@ from posecheck.ui.tuning import (
     Tunable,
     apply_values,
     changes,
-    plot_series,
-    plot_thresholds,
     repo_root,
     save_rules_text,
     to_toml,

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import annotated_types
-import numpy as np
 import tomli_w
 from pydantic import BaseModel
 
@@ -291,25 +290,3 @@ def save_rules_text(text: str, target: Path, overwrite: bool = False) -> Path:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
     return target
-
-
-# ----- plot inputs shared by the analysis and tuning pages ---------------------------------------------
-def plot_thresholds(rules: RuleSet) -> list[tuple[str, float, str]]:
-    """(metric, value, label) of the rest and target bounds (relative bounds are per person: left out)."""
-    out = []
-    for label, conditions in (("rest", rules.movement.rest), ("target", rules.movement.target)):
-        for c in conditions:
-            if c.relative:
-                continue
-            for bound in (c.above, c.below):
-                if bound is not None:
-                    out.append((c.metric, float(bound), label))
-    return out
-
-
-def plot_series(
-    rules: RuleSet, t: np.ndarray, values: Mapping[str, np.ndarray]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The metric series a plot should show: those the repetition uses."""
-    used = {rules.movement.metric} | {c.metric for c in [*rules.movement.rest, *rules.movement.target]}
-    return {name: (t, np.asarray(v)) for name, v in values.items() if name.split(".")[0] in used}
