@@ -1,0 +1,165 @@
+"""Smoke test of benchmarks/run.py: every section runs on a tiny input and gives sane figures.
+
+No timing thresholds here (the machine may be busy); the figures only have to exist, be
+positive and finite. Uses a half-second cut of a real clip when the footage is present,
+else a synthetic clip (nobody in it), and the committed bridge track.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "benchmarks" / "run.py"
+
+pytestmark = pytest.mark.slow
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("posecheck_benchmarks_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load()
+
+
+def _positive(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
+def _synthetic_clip(path: Path, frames: int = 15) -> Path:
+    from posecheck.writer import VideoWriter
+
+    with VideoWriter(path, max_long_side=None) as writer:
+        for i in range(frames):
+            image = np.full((240, 320, 3), 60, np.uint8)
+            image[80:140, 10 + 10 * i : 50 + 10 * i] = 220
+            writer.write(image, i / 30.0)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bench-clip")
+    if bench.PHONE_CLIP.is_file():
+        # Re-encoded at 640 px so the seven passes over it stay quick.
+        return bench._make_clip_reencoded(bench.PHONE_CLIP, folder / "tiny.mp4", 0.5, loop=False)
+    return _synthetic_clip(folder / "tiny.mp4")
+
+
+@pytest.fixture(scope="module")
+def figures(tiny_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not bench.PHONE_TRACK.is_file():
+        pytest.skip(f"the committed track {bench.PHONE_TRACK} is missing")
+    config = bench.Config(
+        clips=(bench.ClipSpec("tiny", tiny_clip),),
+        repeats=1,
+        coach_frames=200,
+        rescore_frames=300,
+        memory_source=tiny_clip,
+        memory_seconds=(0.3, 0.6),
+    )
+    return dict(bench.run_all(config, tmp_path_factory.mktemp("bench-work")))
+
+
+def test_machine_state_is_reported(figures: dict[str, Any]) -> None:
+    for key in ("machine_start", "machine_end"):
+        state = figures[key]
+        assert state["nproc"] >= 1
+        assert len(state["loadavg"]) == 3 and all(math.isfinite(x) and x >= 0 for x in state["loadavg"])
+        assert state["cpu_model"]
+
+
+def test_speed_figures_are_positive(figures: dict[str, Any]) -> None:
+    (clip,) = figures["clips"]
+    variants = (
+        "raw_1cpu",
+        "analyze_1cpu",
+        "raw_all",
+        "analyze_all",
+        "analyze_no_census",
+        "analyze_own_encoder",
+    )
+    for variant in variants:
+        (run,) = clip[variant]
+        assert run["frames"] > 0, variant
+        assert _positive(run["fps"]), variant
+        assert _positive(run["wall_s"]), variant
+    if clip["analyze_pipelined"]:
+        (run,) = clip["analyze_threads_off"]
+        assert run["frames"] > 0 and _positive(run["fps"])
+    assert clip["raw_all"][0]["frames"] == clip["analyze_all"][0]["frames"]
+    assert clip["variants_same_result"] is True
+
+
+def test_stage_figures_are_sane(figures: dict[str, Any]) -> None:
+    (clip,) = figures["clips"]
+    stages = clip["stages_ms_per_frame"]
+    assert set(stages) == set(bench.STAGES)
+    assert all(math.isfinite(v) and v >= 0 for v in stages.values())
+    for stage in ("decode", "inference", "prepare+coach", "draw", "encode"):
+        assert _positive(stages[stage]), stage
+        assert clip["stage_threads"][stage], stage
+    assert math.isfinite(clip["main_untimed_ms_per_frame"]) and clip["main_untimed_ms_per_frame"] >= 0
+    assert math.isfinite(clip["census_ms_per_frame"]) and clip["census_ms_per_frame"] >= 0
+    assert _positive(clip["setup_s"])
+    assert all(math.isfinite(v) and v >= 0 for v in clip["finalize_s"].values())
+
+
+def test_coach_and_rescore_figures(figures: dict[str, Any]) -> None:
+    coach = figures["coach"]
+    assert coach["frames"] == 200
+    for key in ("update_us", "update_cpu_us", "prepare_us", "measure_us", "step_us"):
+        assert coach[key] and all(_positive(v) for v in coach[key]), key
+    rescore = figures["rescore"]
+    assert rescore["frames"] == 300
+    assert _positive(rescore["prepare_s"]) and all(_positive(v) for v in rescore["score_s"])
+    assert rescore["reps_original"] >= 0 and rescore["reps_changed"] >= 0
+
+
+def test_memory_figures(figures: dict[str, Any]) -> None:
+    short, long = figures["memory"]
+    for m in (short, long):
+        assert m["frames"] > 0
+        assert _positive(m["peak_mb"]) and _positive(m["peak_loop_mb"])
+        assert m["peak_mb"] >= m["rss_first_frame_mb"] > 0
+    assert long["frames"] > short["frames"]
+
+
+def test_targets_are_judged(figures: dict[str, Any]) -> None:
+    rows = figures["targets"]
+    assert len(rows) >= 5
+    assert all(isinstance(row["ok"], bool) and row["measured"] for row in rows)
+
+
+def test_loop_track_keeps_time_increasing() -> None:
+    from posecheck.track import Track
+
+    track = Track.load(bench.PHONE_TRACK) if bench.PHONE_TRACK.is_file() else None
+    if track is None:
+        pytest.skip("no committed track")
+    long = bench.loop_track(track, 3 * len(track) + 7)
+    assert len(long) == 3 * len(track) + 7
+    assert np.all(np.diff(long.t) > 0)
+    np.testing.assert_array_equal(long.xy[len(track)], track.xy[0])
+
+
+def test_changed_rules_moves_a_target_bound() -> None:
+    from posecheck.coach.loader import load_exercise
+
+    rules = load_exercise("bridge")
+    changed, what = bench.changed_rules(rules)
+    assert changed.movement.target != rules.movement.target
+    assert "->" in what
