@@ -129,4 +129,3 @@ def _return_freed_memory() -> None:
         return
     with contextlib.suppress(OSError, AttributeError):  # not glibc (e.g. musl): nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
