@@ -9,11 +9,15 @@ MediaPipe reports it.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from posecheck.coach.feedback import SessionSummary
+from posecheck.coach.loader import load_exercise
+from posecheck.coach.schema import RuleSet
 from posecheck.landmarks import INDEX
 from posecheck.track import Track
 
@@ -153,3 +157,14 @@ def decimate(track: Track, fps: float) -> Track:
         return track
     return Track(track.t[::k], track.xy[::k], track.z[::k], track.visibility[::k], track.world[::k],
                  track.width, track.height, track.fps / k, track.meta)  # fmt: skip
+
+
+@functools.cache
+def rules(exercise: str) -> RuleSet:
+    """The shipped rule set of ``exercise``, loaded once per test run."""
+    return load_exercise(exercise)
+
+
+def cue_ids(summary: SessionSummary) -> set[str]:
+    """Ids of every cue a session raised."""
+    return {c.id for c in summary.cues}

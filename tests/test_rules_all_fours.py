@@ -17,22 +17,16 @@ import numpy as np
 import pytest
 
 from posecheck.coach.feedback import SessionSummary
-from posecheck.coach.loader import load_rules
-from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_track, score_prepared, score_track
 from posecheck.landmarks import INDEX, MIRROR
 from posecheck.track import Track
 from tests.synthetic import decimate as _decimated
+from tests.synthetic import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
 TRACKS = ROOT / "sample_videos" / "tracks"
 MINE = ("bird_dog", "lower_back_stretch", "pelvic_tilt")
-
-
-@functools.cache
-def rules(exercise: str) -> RuleSet:
-    return load_rules(RULES_DIR / f"{exercise}.toml")
 
 
 # ----- (a) the rule files load ------------------------------------------------------------------

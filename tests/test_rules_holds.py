@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import os
@@ -24,25 +23,15 @@ import pytest
 
 from posecheck.coach.engine import wanted_postures
 from posecheck.coach.feedback import SessionSummary
-from posecheck.coach.loader import load_exercise
-from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_track, score_prepared, score_track
 from posecheck.landmarks import INDEX, MIRROR
 from posecheck.track import Track
+from tests.synthetic import cue_ids, rules
 from tests.synthetic import decimate as _decimated
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "sample_videos" / "tracks"
 MINE = ("hip_stretch", "butt_stretch", "deep_abdominal")
-
-
-@functools.cache
-def rules(exercise: str) -> RuleSet:
-    return load_exercise(exercise)
-
-
-def cue_ids(s: SessionSummary) -> set[str]:
-    return {c.id for c in s.cues}
 
 
 # ----- (a) the rule files load ------------------------------------------------------------------

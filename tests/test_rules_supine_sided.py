@@ -20,24 +20,14 @@ import pytest
 
 from posecheck.coach.engine import wanted_postures
 from posecheck.coach.feedback import SessionSummary
-from posecheck.coach.loader import load_exercise
-from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_track, score_prepared, score_track
 from posecheck.landmarks import INDEX
 from posecheck.track import Track
+from tests.synthetic import cue_ids, rules
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "sample_videos" / "tracks"
 MINE = ("lower_tummy", "leg_stretch", "spine_stretch")
-
-
-@functools.cache
-def rules(exercise: str) -> RuleSet:
-    return load_exercise(exercise)
-
-
-def cue_ids(s: SessionSummary) -> set[str]:
-    return {c.id for c in s.cues}
 
 
 def sides(s: SessionSummary) -> list[str | None]:
