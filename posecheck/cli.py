@@ -203,7 +203,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"\r\033[K{what}", end="", file=stream, flush=True)
 
     try:
-        report = evaluate(labels, args.tracks_dir if args.tracks else None, variants, progress=progress)
+        report = evaluate(
+            labels,
+            args.tracks_dir if args.tracks else None,
+            variants,
+            progress=progress,
+            cache_dir=args.cache,
+        )
     finally:
         if _isatty(stream):
             print("\r\033[K", end="", file=stream, flush=True)
@@ -269,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--variants", help="comma-separated subset of: original,mirrored,rotated90,fps15")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--cache",
+        help="folder to keep the model's tracks of each clip and variant in, reused on the next run "
+        "(empty it after changing the model)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("live", help="live coaching in a desktop window (webcam or a recording)")

@@ -129,10 +129,10 @@ def video_variant_track(
     path: Path, variant: str, progress: Callable[[int, int], None] | None = None
 ) -> Track:
     """Run pose estimation on the frames of ``path`` transformed as ``variant``."""
-    from posecheck.pose.estimator import PoseEstimator
+    from posecheck.pose.estimator import PoseEstimator, PoseOptions
     from posecheck.video import VideoReader
 
-    with VideoReader(path) as reader:
+    with VideoReader(path, PoseOptions().inference_long_side) as reader:
         info = reader.info
         w, h = (info.height, info.width) if variant == "rotated90" else (info.width, info.height)
         fps = 15.0 if variant == "fps15" else info.fps
@@ -149,10 +149,23 @@ def video_variant_track(
                     image = np.ascontiguousarray(image[:, ::-1])
                 elif variant == "rotated90":
                     image = np.ascontiguousarray(np.rot90(image, k=-1))
-                builder.append(frame.t, estimator.detect(image, frame.t))
+                builder.append(frame.t, estimator.detect(image, frame.t, (w, h)))
                 if progress:
                     progress(frame.index + 1, info.frame_count)
     return builder.build()
+
+
+def _cached_video_track(videos_dir: Path, clip: str, variant: str, cache_dir: str | Path | None) -> Track:
+    """The model's track of ``clip`` in ``variant``, from ``cache_dir`` when it is there."""
+    if cache_dir is None:
+        return video_variant_track(videos_dir / clip, variant)
+    cached = Path(cache_dir) / Path(clip).with_suffix(f".{variant}.npz")
+    if cached.is_file():
+        return Track.load(cached)
+    track = video_variant_track(videos_dir / clip, variant)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    track.save(cached)
+    return track
 
 
 # ----- scoring --------------------------------------------------------------------------------------
@@ -252,8 +265,13 @@ def evaluate(
     variants: tuple[str, ...] = VARIANTS,
     rules: dict[str, RuleSet] | None = None,
     progress: Callable[[str], None] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Score every labelled clip in each variant, and every rule set on other exercises' clips."""
+    """Score every labelled clip in each variant, and every rule set on other exercises' clips.
+
+    With ``cache_dir``, tracks the model produced from the video are saved there and reused on the
+    next run, so a change to the coach can be re-scored on the model's own variant tracks quickly.
+    """
     labels_file = Path(labels_path)
     labels = load_labels(labels_file)
     videos_dir = labels_file.parent
@@ -275,12 +293,12 @@ def evaluate(
                 originals[clip] = base
                 track = TRACK_VARIANTS[variant](base)
             else:
-                track = video_variant_track(videos_dir / clip, variant)
+                track = _cached_video_track(videos_dir, clip, variant, cache_dir)
                 if variant == "original":
                     originals[clip] = track
             summary = score_track(rules[ex], track).summary
             results.append(compare(clip, lab, variant, summary))
-    negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress)
+    negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress, cache_dir)
     report: dict[str, Any] = {
         "clips": [asdict(r) for r in results],
         "negatives": [asdict(n) for n in negatives],
@@ -302,6 +320,7 @@ def _negatives(
     rules: dict[str, RuleSet],
     cache: dict[str, Track],
     progress: Callable[[str], None] | None,
+    cache_dir: str | Path | None = None,
 ) -> list[NegativeResult]:
     out = []
     for clip, lab in sorted(labels.items()):
@@ -315,7 +334,7 @@ def _negatives(
             else:
                 if progress:
                     progress(f"{clip} [negatives]")
-                track = video_variant_track(videos_dir / clip, "original")
+                track = _cached_video_track(videos_dir, clip, "original", cache_dir)
             cache[clip] = track
         for ex, rule in rules.items():
             if ex == own:

@@ -80,8 +80,12 @@ def _mismatch_note(path: Path, kind: MediaKind) -> str:
     return ""
 
 
-def open_source(path: str | Path) -> Source:
-    """Open ``path`` as what its content really is (not what its name says), or fail in one line."""
+def open_source(path: str | Path, max_long_side: int | None = None) -> Source:
+    """Open ``path`` as what its content really is (not what its name says), or fail in one line.
+
+    ``max_long_side`` makes a video's frames come out at most that long (the size
+    fields keep the video's own size); stills are given as they are.
+    """
     p = check_input_path(path)
     kind = sniff(p)
     if kind.kind == "text":
@@ -99,7 +103,7 @@ def open_source(path: str | Path) -> Source:
         image = read_image(p)
         h, w = image.shape[:2]
         return Source(p, iter([Frame(index=0, t=0.0, image=image)]), w, h, 1.0, 1, 0.0, 0, True, kind, note)
-    reader = VideoReader(p)
+    reader = VideoReader(p, max_long_side)
     vi = reader.info
     return Source(
         p, iter(reader), vi.width, vi.height, vi.fps, vi.frame_count, vi.duration_s, vi.rotation, False,
@@ -143,12 +147,14 @@ def extract_track(
     path: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None
 ) -> Track:
     """Landmarks of every frame of ``path``; ``meta['partial']`` tells if decoding broke off."""
-    with open_source(path) as src:
+    # Decoded straight to the model's input size: one FFmpeg pass instead of convert + resize.
+    with open_source(path, (options or PoseOptions()).inference_long_side) as src:
         meta = {"source": src.path.name, "still": src.still, "rotation": src.rotation}
         builder = TrackBuilder(src.width, src.height, src.fps, meta)
+        size = (src.width, src.height)
         with load_estimator(options) as estimator:
             for frame in src.frames:
-                builder.append(frame.t, estimator.detect(frame.image, frame.t))
+                builder.append(frame.t, estimator.detect(frame.image, frame.t, size))
                 if progress:
                     progress(frame.index + 1, src.frame_count)
         builder.meta.update(partial=src.partial, stop_reason=src.stop_reason)

@@ -11,9 +11,10 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -68,31 +69,10 @@ class Track:
 
     def save(self, path: str | Path) -> Path:
         """Write atomically (temporary file, then rename)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         meta = dict(self.meta, format=TRACK_FORMAT, width=self.width, height=self.height, fps=self.fps)
-        # Hidden temporary name in the same folder (same file system: the rename is atomic).
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(
-                    fh,
-                    t=self.t.astype(np.float64),
-                    xy=self.xy.astype(np.float32),
-                    z=self.z.astype(np.float16),
-                    visibility=self.visibility.astype(np.float16),
-                    world=self.world.astype(np.float16),
-                    meta=np.array(json.dumps(meta)),
-                )
-                fh.flush()
-                os.fsync(fh.fileno())
-            # mkstemp makes the file private; a track is meant to be shared like the other outputs.
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return target
+        arrays = {"t": self.t, "xy": self.xy, "z": self.z, "visibility": self.visibility, "world": self.world}
+        columns = {name: (a.shape, iter([a])) for name, a in arrays.items()}
+        return _write_track_file(Path(path), columns, meta)
 
     @classmethod
     def load(cls, path: str | Path) -> Track:
@@ -139,47 +119,162 @@ class Track:
         )
 
 
-class TrackBuilder:
-    """Collects per-frame detections into a :class:`Track` (amortised appends)."""
+# How each column is stored on disk: depth, visibility and world positions need no more than
+# half precision (their noise is far above float16's 3 significant digits); pixels keep float32.
+_STORED_DTYPES: dict[str, Any] = {
+    "t": np.float64,
+    "xy": np.float32,
+    "z": np.float16,
+    "visibility": np.float16,
+    "world": np.float16,
+}
+_FRAME_SHAPES: dict[str, tuple[int, ...]] = {
+    "t": (),
+    "xy": (MAX_PEOPLE, NUM_LANDMARKS, 2),
+    "z": (MAX_PEOPLE, NUM_LANDMARKS),
+    "visibility": (MAX_PEOPLE, NUM_LANDMARKS),
+    "world": (MAX_PEOPLE, NUM_LANDMARKS, 3),
+}
+_MEMORY_DTYPES: dict[str, Any] = {"t": np.float64, "xy": np.float32, "z": np.float32,
+                                  "visibility": np.float32, "world": np.float32}  # fmt: skip
+Columns = dict[str, tuple[tuple[int, ...], Iterator[np.ndarray]]]
 
-    def __init__(self, width: int, height: int, fps: float, meta: dict[str, Any] | None = None) -> None:
+
+def _write_track_file(target: Path, columns: Columns, meta: dict[str, Any]) -> Path:
+    """Write a track ``.npz`` atomically, each column from an iterator of chunks.
+
+    Written member by member and chunk by chunk, so saving a long recording never
+    needs the whole track in memory at once. Readable by ``np.load`` like any ``.npz``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Hidden temporary name in the same folder (same file system: the rename is atomic).
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, (shape, chunks) in columns.items():
+                    dtype = np.dtype(_STORED_DTYPES[name])
+                    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                        header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+                                  "shape": tuple(shape)}  # fmt: skip
+                        np.lib.format.write_array_header_1_0(member, header)
+                        for chunk in chunks:
+                            member.write(np.ascontiguousarray(chunk, dtype=dtype).tobytes())
+                with archive.open("meta.npy", "w") as member:
+                    np.lib.format.write_array(member, np.array(json.dumps(meta)))
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private; a track is meant to be shared like the other outputs.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+class TrackBuilder:
+    """Collects per-frame detections into a :class:`Track` or straight into a track file.
+
+    Frames fill a preallocated block of ``chunk_frames``. With ``spool=True`` full
+    blocks go to an anonymous temporary file (gone when the builder is, even after a
+    crash), so memory stays flat however long the recording; :meth:`save` then
+    streams them into the ``.npz``. Without a spool, blocks stay in memory.
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        fps: float,
+        meta: dict[str, Any] | None = None,
+        *,
+        spool: bool = False,
+        chunk_frames: int = 1024,
+    ) -> None:
         self.width, self.height, self.fps = width, height, fps
         self.meta = dict(meta or {})
-        self._t: list[float] = []
-        self._xy: list[np.ndarray] = []
-        self._z: list[np.ndarray] = []
-        self._vis: list[np.ndarray] = []
-        self._world: list[np.ndarray] = []
+        self.chunk_frames = chunk_frames
+        self._block = self._new_block()
+        self._filled = 0
+        self._blocks: list[dict[str, np.ndarray]] = []  # full blocks kept in memory (no spool)
+        # The spool lives as long as the builder, so no context manager (closed in close()).
+        self._spool: IO[bytes] | None = (
+            tempfile.TemporaryFile(prefix="posecheck-track-") if spool else None  # noqa: SIM115
+        )
+        self._spooled: list[int] = []  # offsets of the blocks written to the spool
+        self.frames = 0
+
+    def _new_block(self) -> dict[str, np.ndarray]:
+        n = self.chunk_frames
+        return {
+            name: np.full((n, *shape), 0.0 if name == "visibility" else np.nan, _MEMORY_DTYPES[name])
+            for name, shape in _FRAME_SHAPES.items()
+        }
 
     def append(self, t: float, people: list[PersonLandmarks]) -> None:
         """Add one frame; extra people beyond ``MAX_PEOPLE`` are dropped."""
-        xy = np.full((MAX_PEOPLE, NUM_LANDMARKS, 2), np.nan, np.float32)
-        z = np.full((MAX_PEOPLE, NUM_LANDMARKS), np.nan, np.float32)
-        vis = np.zeros((MAX_PEOPLE, NUM_LANDMARKS), np.float32)
-        world = np.full((MAX_PEOPLE, NUM_LANDMARKS, 3), np.nan, np.float32)
-        for i, person in enumerate(people[:MAX_PEOPLE]):
-            xy[i], z[i], vis[i], world[i] = person.xy, person.z, person.visibility, person.world
-        self._t.append(t)
-        self._xy.append(xy)
-        self._z.append(z)
-        self._vis.append(vis)
-        self._world.append(world)
+        block, i = self._block, self._filled
+        block["t"][i] = t
+        for k, person in enumerate(people[:MAX_PEOPLE]):
+            block["xy"][i, k] = person.xy
+            block["z"][i, k] = person.z
+            block["visibility"][i, k] = person.visibility
+            block["world"][i, k] = person.world
+        self._filled += 1
+        self.frames += 1
+        if self._filled == self.chunk_frames:
+            self._store(block)
+            self._block, self._filled = self._new_block(), 0
+
+    def _store(self, block: dict[str, np.ndarray]) -> None:
+        if self._spool is None:
+            self._blocks.append(block)
+            return
+        self._spooled.append(self._spool.seek(0, os.SEEK_END))
+        for name in _FRAME_SHAPES:
+            self._spool.write(block[name].tobytes())
+
+    def _chunks(self, name: str) -> Iterator[np.ndarray]:
+        """Column ``name`` block by block, in frame order (spooled blocks read back one at a time)."""
+        yield from (block[name] for block in self._blocks)
+        if self._spool is not None:
+            n = self.chunk_frames
+            skip = n * sum(_frame_bytes(k) for k in _columns_before(name))
+            for offset in self._spooled:
+                self._spool.seek(offset + skip)
+                raw = self._spool.read(n * _frame_bytes(name))
+                yield np.frombuffer(raw, _MEMORY_DTYPES[name]).reshape(n, *_FRAME_SHAPES[name])
+        yield self._block[name][: self._filled]
 
     def build(self) -> Track:
-        """The track of everything appended so far."""
-        if not self._t:
-            return Track.empty(self.width, self.height, self.fps, self.meta)
+        """The track of everything appended so far (in memory)."""
+        columns = {name: np.concatenate(list(self._chunks(name))) for name in _FRAME_SHAPES}
         return Track(
-            t=np.asarray(self._t, np.float64),
-            xy=np.stack(self._xy),
-            z=np.stack(self._z),
-            visibility=np.stack(self._vis),
-            world=np.stack(self._world),
-            width=self.width,
-            height=self.height,
-            fps=self.fps,
-            meta=self.meta,
-        )
+            t=columns["t"], xy=columns["xy"], z=columns["z"], visibility=columns["visibility"],
+            world=columns["world"], width=self.width, height=self.height, fps=self.fps, meta=self.meta,
+        )  # fmt: skip
+
+    def save(self, path: str | Path) -> Path:
+        """Write the track file without gathering the track in memory."""
+        meta = dict(self.meta, format=TRACK_FORMAT, width=self.width, height=self.height, fps=self.fps)
+        columns = {name: ((self.frames, *shape), self._chunks(name)) for name, shape in _FRAME_SHAPES.items()}
+        return _write_track_file(Path(path), columns, meta)
+
+    def close(self) -> None:
+        """Drop the spool file (also done when the builder is garbage collected)."""
+        if self._spool is not None:
+            self._spool.close()
+
+
+def _columns_before(name: str) -> list[str]:
+    """Columns stored ahead of ``name`` in a spooled block."""
+    names = list(_FRAME_SHAPES)
+    return names[: names.index(name)]
+
+
+def _frame_bytes(name: str) -> int:
+    return int(np.prod(_FRAME_SHAPES[name], dtype=np.int64)) * np.dtype(_MEMORY_DTYPES[name]).itemsize
 
 
 @dataclass

@@ -203,10 +203,15 @@ class VideoReader:
     After iteration, ``partial`` tells whether decoding broke off before the end
     and ``stop_reason`` says where and why, so callers can keep what was read;
     ``skipped_packets`` counts damaged packets that were stepped over.
+
+    ``max_long_side`` shrinks frames while converting them to RGB (one FFmpeg
+    pass, cheaper than converting at full size and resizing after); ``info``
+    keeps the video's own size.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, max_long_side: int | None = None) -> None:
         self.path = check_input_path(path)
+        self.max_long_side = max_long_side
         self.partial = False
         self.stop_reason = ""
         self.skipped_packets = 0
@@ -381,11 +386,20 @@ class VideoReader:
                 # keep time strictly increasing for the tracker.
                 t = last_t + 1e-3
             last_t = t
-            image = _rotate(frame.to_ndarray(format="rgb24"), _display_rotation(frame))
+            image = _rotate(self._to_rgb(frame), _display_rotation(frame))
             del frame  # hold one decoded frame at a time, not two
             yield Frame(index=index, t=t, image=image)
             index += 1
         self._check_complete(index, last_t, step)
+
+    def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
+        """The frame as RGB, at most ``max_long_side`` pixels long (area averaging, as for the model)."""
+        long_side = max(frame.width, frame.height)
+        if not self.max_long_side or long_side <= self.max_long_side:
+            return frame.to_ndarray(format="rgb24")
+        scale = self.max_long_side / long_side
+        width, height = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
+        return frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
 
     def _check_complete(self, frames: int, last_t: float, step: float) -> None:
         """Flag a video that ended well before the duration its header announces (cut short)."""

@@ -40,7 +40,7 @@ class NoModel:
     def __exit__(self, *exc: object) -> None:
         pass
 
-    def detect(self, rgb: np.ndarray, t: float) -> list[Any]:
+    def detect(self, rgb: np.ndarray, t: float, frame_size: Any = None) -> list[Any]:
         return []
 
 
@@ -154,7 +154,7 @@ def test_ctrl_c_on_the_command_line_says_where_the_results_are(
     class Interrupting(NoModel):
         calls = 0
 
-        def detect(self, rgb: np.ndarray, t: float) -> list[Any]:
+        def detect(self, rgb: np.ndarray, t: float, frame_size: Any = None) -> list[Any]:
             Interrupting.calls += 1
             if Interrupting.calls == 5:
                 raise KeyboardInterrupt
@@ -177,7 +177,7 @@ def test_ctrl_c_before_the_first_frame_writes_nothing(
     make_video: Callable[..., Path],
 ) -> None:  # fmt: skip
     class Interrupting(NoModel):
-        def detect(self, rgb: np.ndarray, t: float) -> list[Any]:
+        def detect(self, rgb: np.ndarray, t: float, frame_size: Any = None) -> list[Any]:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(analyze_module, "PoseEstimator", Interrupting)
@@ -198,7 +198,7 @@ SLOW_DRIVER = textwrap.dedent(
         def __init__(self, options=None): pass
         def __enter__(self): return self
         def __exit__(self, *exc): pass
-        def detect(self, rgb, t):
+        def detect(self, rgb, t, frame_size=None):
             time.sleep(0.02)
             return []
 

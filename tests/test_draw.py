@@ -263,3 +263,18 @@ def test_non_contiguous_input_is_copied() -> None:
     assert out is not view and out.flags.c_contiguous
     assert (big == GREY).all()
     assert changed(frame(720, 1280), out).any()
+
+
+def test_annotated_frame_scales_landmarks_from_the_video_size_to_the_drawn_size() -> None:
+    from posecheck.analyze import ANNOTATED_LONG_SIDE, _for_drawing
+
+    fb = feedback(1920, 1080)
+    small = np.zeros((ANNOTATED_LONG_SIDE, ANNOTATED_LONG_SIDE * 9 // 16, 3), np.uint8)  # decoded shrunk
+    image, drawn = _for_drawing(small, fb, (1080, 1920))
+    assert image is small
+    assert fb.landmarks is not None and drawn.landmarks is not None
+    np.testing.assert_allclose(drawn.landmarks, np.asarray(fb.landmarks) * ANNOTATED_LONG_SIDE / 1920)
+    big = np.zeros((1920, 1080, 3), np.uint8)  # a still: shrunk here
+    image, drawn = _for_drawing(big, fb, (1080, 1920))
+    assert max(image.shape[:2]) == ANNOTATED_LONG_SIDE
+    np.testing.assert_allclose(drawn.landmarks, np.asarray(fb.landmarks) * ANNOTATED_LONG_SIDE / 1920, atol=1)

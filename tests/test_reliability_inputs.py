@@ -310,7 +310,7 @@ def test_4k_60fps_clip_runs_inference_downscaled(
     assert r["frames"]["total"] == 60
     assert seen and {s[:2] for s in seen} == {(540, 960)}, "inference must run on the 960 px copy"
     with VideoReader(tmp_path / "out" / "annotated.mp4") as annotated:
-        assert (annotated.info.width, annotated.info.height) == (1280, 720)
+        assert (annotated.info.width, annotated.info.height) == (960, 540)
 
 
 MEMORY_DRIVER = textwrap.dedent(
@@ -324,7 +324,7 @@ MEMORY_DRIVER = textwrap.dedent(
         def __init__(self, options=None): pass
         def __enter__(self): return self
         def __exit__(self, *exc): pass
-        def detect(self, rgb, t): return []
+        def detect(self, rgb, t, frame_size=None): return []
 
     analyze.PoseEstimator = NoModel
     proc = psutil.Process()

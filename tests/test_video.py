@@ -54,6 +54,25 @@ def test_rotation_metadata_gives_display_oriented_frames(
     assert red_corner(image) != "top-left"  # the block really moved: the rotation was applied
 
 
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_frames_can_be_decoded_shrunk_keeping_orientation_and_the_video_size(
+    make_video: Callable[..., Path], tmp_path: Path, rotate: int
+) -> None:
+    base = make_video("base.mp4", n=3, w=320, h=240)
+    path = tmp_path / f"rot{rotate}.mp4"
+    ffmpeg("-i", str(base), "-metadata:s:v:0", f"rotate={rotate}", "-c", "copy", str(path))
+    with VideoReader(path) as full_reader, VideoReader(path, max_long_side=160) as small_reader:
+        full = next(iter(full_reader)).image
+        small = next(iter(small_reader)).image
+        info = small_reader.info
+    assert (info.width, info.height) == ((240, 320) if rotate else (320, 240))  # the video's own size
+    assert small.shape == (full.shape[0] // 2, full.shape[1] // 2, 3)
+    assert red_corner(small) == red_corner(full)
+    # The same picture, averaged down (not a crop, not a different frame).
+    halved = full.reshape(small.shape[0], 2, small.shape[1], 2, 3).mean(axis=(1, 3))
+    assert float(np.abs(halved - small).mean()) < 6.0
+
+
 def test_portrait_video_keeps_its_shape(make_video: Callable[..., Path]) -> None:
     path = make_video("portrait.mp4", n=4, w=96, h=160)
     with VideoReader(path) as reader:

@@ -72,11 +72,17 @@ class PoseEstimator:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def detect(self, rgb: np.ndarray, t: float) -> list[PersonLandmarks]:
-        """Landmarks of the tracked person (first) and any other person found, in pixels."""
+    def detect(
+        self, rgb: np.ndarray, t: float, frame_size: tuple[int, int] | None = None
+    ) -> list[PersonLandmarks]:
+        """Landmarks of the tracked person (first) and any other person found, in pixels.
+
+        Pixels of ``rgb``, or of ``frame_size`` (width, height) when ``rgb`` is a
+        shrunken copy of a larger frame.
+        """
         import mediapipe as mp
 
-        height, width = rgb.shape[:2]
+        width, height = frame_size or (rgb.shape[1], rgb.shape[0])
         small = resize_long_side(rgb, self.options.inference_long_side)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
         # MediaPipe wants strictly increasing integer milliseconds.
