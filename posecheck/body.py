@@ -7,6 +7,8 @@ landmarks are NaN.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from posecheck.landmarks import INDEX, MIRROR
@@ -20,43 +22,72 @@ _SIDE_PARTS = ("shoulder", "hip", "knee", "ankle", "elbow", "wrist")
 NOSE = INDEX["nose"]
 
 
+Torso = tuple[np.ndarray, np.ndarray]  # what torso_axis returns: (unit head direction, length)
+
+
+def mean_of_seen(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a + b) / 2; the one that is not NaN where the other is (NaN where both are)."""
+    # fmax/fmin skip a NaN, so a missing b gives (a + a) / 2 = a exactly, and max + min = a + b
+    # exactly: the same values as a masked mean in fewer numpy calls (this runs often per frame).
+    return (np.fmax(a, b) + np.fmin(a, b)) * 0.5
+
+
 def midpoint(xy: np.ndarray, part: str) -> np.ndarray:
     """Mean of the left and right ``part``; the one visible side when the other is missing."""
-    a, b = xy[..., _L[part], :], xy[..., _R[part], :]
-    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) * 0.5))
+    return mean_of_seen(xy[..., _L[part], :], xy[..., _R[part], :])
 
 
 def safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, NaN where den is zero or missing (no warnings: hot path)."""
-    return num / np.where(den > 0, den, np.nan)
+    return num / positive_or_nan(den)
+
+
+def positive_or_nan(den: np.ndarray) -> np.ndarray:
+    """``den`` where it is above zero, else NaN: what :func:`safe_divide` divides by."""
+    return np.where(den > 0, den, np.nan)
+
+
+def clip_unit(v: np.ndarray) -> np.ndarray:
+    """``np.clip(v, -1, 1)`` (NaN stays NaN) without np.clip's overhead on one frame's scalars."""
+    return np.minimum(np.maximum(v, -1.0), 1.0)
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
     return np.hypot(v[..., 0], v[..., 1])
 
 
-def torso_axis(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def torso_axis(xy: np.ndarray) -> Torso:
     """Unit vector from hip-mid to shoulder-mid (toward the head) and torso length in pixels."""
-    v = midpoint(xy, "shoulder") - midpoint(xy, "hip")
+    return _axis(midpoint(xy, "shoulder"), midpoint(xy, "hip"))
+
+
+def _axis(shoulder: np.ndarray, hip: np.ndarray) -> Torso:
+    v = shoulder - hip
     length = _norm(v)
     return safe_divide(v, length[..., None]), length
 
 
-def front_direction(xy: np.ndarray) -> np.ndarray:
+def front_direction(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """Unit vector (image coordinates) pointing out of the person's front, across the torso.
 
     Uses only midpoints and the nose, so it does not depend on MediaPipe's
     left/right labels: the face points forward (nose ahead of the ears) and
-    bent hips put the knees in front of the torso.
+    bent hips put the knees in front of the torso. ``torso`` is ``torso_axis(xy)``
+    when the caller already has it.
     """
-    head, length = torso_axis(xy)
+    torso = torso_axis(xy) if torso is None else torso
+    return _front(xy, torso, midpoint(xy, "hip"), midpoint(xy, "knee"), midpoint(xy, "ankle"))
+
+
+def _front(xy: np.ndarray, torso: Torso, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    head, length = torso
     normal = np.stack([-head[..., 1], head[..., 0]], axis=-1)
+    unit = positive_or_nan(length)  # the safe_divide denominator, shared by the three ratios
     nose = xy[..., NOSE, :] - midpoint(xy, "ear")
-    hip, knee, ankle = midpoint(xy, "hip"), midpoint(xy, "knee"), midpoint(xy, "ankle")
-    face = _zero_nan(safe_divide(_dot(nose, normal), length))
+    face = _zero_nan(_dot(nose, normal) / unit)
     # Knees only bend one way: a bent knee sticks out in front of the hip-ankle line.
-    knee_bend = _zero_nan(safe_divide(_dot(knee - (hip + ankle) * 0.5, normal), length))
-    hip_flexion = _zero_nan(safe_divide(_dot(knee - hip, normal), length))
+    knee_bend = _zero_nan(_dot(knee - (hip + ankle) * 0.5, normal) / unit)
+    hip_flexion = _zero_nan(_dot(knee - hip, normal) / unit)
     # The face is a short lever (a few % of the torso): weight it up.
     score = 3.0 * face + 1.5 * knee_bend + hip_flexion
     sign = np.where(score >= 0, 1.0, -1.0)
@@ -71,40 +102,56 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]
 
 
-def anatomical_right_is_near(xy: np.ndarray) -> np.ndarray:
+def anatomical_right_is_near(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """True where the person's own right side faces the camera (side views).
 
     right = front x head (right-handed, z toward the viewer), computed with y up.
     """
-    head, _ = torso_axis(xy)
-    front = front_direction(xy)
+    torso = torso_axis(xy) if torso is None else torso
+    head = torso[0]
+    front = front_direction(xy, torso=torso)
     fx, fy = front[..., 0], -front[..., 1]
     hx, hy = head[..., 0], -head[..., 1]
     return (fx * hy - fy * hx) > 0
 
 
+_SIDE_INDEX = [_L[p] for p in _SIDE_PARTS] + [_R[p] for p in _SIDE_PARTS]
+
+
 def label_left_is_near(visibility: np.ndarray, z: np.ndarray) -> np.ndarray:
     """True where MediaPipe's 'left' landmarks look nearer (more visible, smaller depth)."""
-    left = [_L[p] for p in _SIDE_PARTS]
-    right = [_R[p] for p in _SIDE_PARTS]
-    z = _zero_nan(z)
-    vis = np.mean(visibility[..., left], axis=-1) - np.mean(visibility[..., right], axis=-1)
-    depth = np.mean(z[..., right], axis=-1) - np.mean(z[..., left], axis=-1)
-    scale = np.mean(np.abs(z[..., left + right]), axis=-1) + 1e-6
-    return (vis + 0.5 * np.clip(depth / scale, -1, 1)) > 0
+    z = _zero_nan(z[..., _SIDE_INDEX])
+    vis_left, vis_right = _side_means(visibility[..., _SIDE_INDEX])
+    z_left, z_right = _side_means(z)
+    scale = np.abs(z).sum(axis=-1) / len(_SIDE_INDEX) + 1e-6
+    return (vis_left - vis_right + 0.5 * clip_unit((z_right - z_left) / scale)) > 0
 
 
-def shoulder_width_ratio(xy: np.ndarray) -> np.ndarray:
+def _side_means(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means of the left and the right half of (..., 12) values in _SIDE_INDEX order.
+
+    sum / n is what np.mean computes, without its Python overhead on one frame; the two
+    halves are summed alike, so equal sides give exactly equal means.
+    """
+    means = values.reshape(*values.shape[:-1], 2, len(_SIDE_PARTS)).sum(axis=-1) / len(_SIDE_PARTS)
+    return means[..., 0], means[..., 1]
+
+
+def shoulder_width_ratio(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """Shoulder width over torso length: small side-on, large facing the camera."""
-    _, length = torso_axis(xy)
+    _, length = torso_axis(xy) if torso is None else torso
     width = _norm(xy[..., _L["shoulder"], :] - xy[..., _R["shoulder"], :])
     return safe_divide(width, length)
 
 
-def classify_view(xy: np.ndarray, side_max_ratio: float = 0.45) -> np.ndarray:
+_VIEW_NAMES = np.array(["side", "front", "unknown"])
+
+
+def classify_view(xy: np.ndarray, side_max_ratio: float = 0.45, *, torso: Torso | None = None) -> np.ndarray:
     """'side' or 'front' per frame from the shoulder width ratio ('unknown' if unseen)."""
-    ratio = shoulder_width_ratio(xy)
-    return np.where(np.isnan(ratio), "unknown", np.where(ratio <= side_max_ratio, "side", "front"))
+    ratio = shoulder_width_ratio(xy, torso=torso)
+    code = np.where(np.isnan(ratio), 2, ratio > side_max_ratio)
+    return _VIEW_NAMES[code, ...]  # the ellipsis keeps one frame's answer a 0-d array
 
 
 def mirror_points(xy: np.ndarray) -> np.ndarray:
@@ -120,22 +167,24 @@ def mirror_values(values: np.ndarray) -> np.ndarray:
 def _angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     u, v = a - b, c - b
     cos = safe_divide(_dot(u, v), _norm(u) * _norm(v))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return np.degrees(np.arccos(clip_unit(cos)))
 
 
-def classify_posture(xy: np.ndarray) -> np.ndarray:
+def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """Posture name per frame from torso inclination, face direction and limb geometry.
 
     Thresholds are broad on purpose: the posture gate only has to tell lying
     from kneeling from standing, the exercise rules judge the details.
     """
-    head, length = torso_axis(xy)
-    with np.errstate(invalid="ignore"):
-        incline = np.degrees(np.arcsin(np.clip(np.abs(head[..., 1]), 0, 1)))  # 0 = horizontal
-        front_up = -front_direction(xy)[..., 1]  # > 0: front faces the ceiling
-        hip = midpoint(xy, "hip")
-        shoulder = midpoint(xy, "shoulder")
-        knee_drop = (midpoint(xy, "knee")[..., 1] - hip[..., 1]) / length
+    hip, shoulder, knee = midpoint(xy, "hip"), midpoint(xy, "shoulder"), midpoint(xy, "knee")
+    torso = _axis(shoulder, hip) if torso is None else torso
+    head, length = torso
+    # A zero torso length gives inf/NaN below; such a frame is "unknown" whatever they say.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        incline = np.degrees(np.arcsin(np.minimum(np.abs(head[..., 1]), 1.0)))  # 0 = horizontal
+        # > 0: front faces the ceiling
+        front_up = -_front(xy, torso, hip, knee, midpoint(xy, "ankle"))[..., 1]
+        knee_drop = (knee[..., 1] - hip[..., 1]) / length
         wrist_drop = (midpoint(xy, "wrist")[..., 1] - shoulder[..., 1]) / length
         knee_l = _angle_at(xy[..., _L["hip"], :], xy[..., _L["knee"], :], xy[..., _L["ankle"], :])
         knee_r = _angle_at(xy[..., _R["hip"], :], xy[..., _R["knee"], :], xy[..., _R["ankle"], :])
@@ -147,20 +196,151 @@ def classify_posture(xy: np.ndarray) -> np.ndarray:
         both_knees_down = shin_flat_l & shin_flat_r
         hip_drop = (np.fmax(xy[..., _L["ankle"], 1], xy[..., _R["ankle"], 1]) - hip[..., 1]) / length
 
-    out = np.full(incline.shape, "unknown", dtype=object)
+    # NaN compares False: a frame without a torso is neither lying nor upright, so "unknown".
     lying_or_all_fours = incline < 40
     # Upright means head above hips; an upside-down figure is nothing we coach.
     upright = (incline > 55) & (head[..., 1] < 0)
     # Kneeling on all fours (child's pose included): bent knees under a face-down torso;
     # a plank or a push-up has the same torso but straight legs.
     on_limbs = (np.fmin(knee_l, knee_r) < 130) & (knee_drop > 0.1) & (wrist_drop > 0.2) & (front_up < 0)
-    out[lying_or_all_fours & on_limbs] = "quadruped"
-    out[lying_or_all_fours & ~on_limbs & (front_up > 0.3)] = "supine"
-    out[lying_or_all_fours & ~on_limbs & (front_up < -0.3)] = "prone"
-    out[upright & straight_legs & (hip_drop > 1.2)] = "standing"
-    out[upright & ~straight_legs & one_knee_down] = "half_kneeling"
-    out[upright & ~straight_legs & both_knees_down & (hip_drop > 0.5)] = "kneeling"
-    out[upright & ~straight_legs & ~one_knee_down & ~both_knees_down] = "sitting"
-    missing = np.isnan(incline)
-    out[missing] = "unknown"
-    return out.astype(str)
+    lying = lying_or_all_fours & ~on_limbs
+    bent_upright = upright & ~straight_legs
+    readings = (  # in _POSTURE_CODES order; they exclude one another
+        lying_or_all_fours & on_limbs,
+        lying & (front_up > 0.3),
+        lying & (front_up < -0.3),
+        upright & straight_legs & (hip_drop > 1.2),
+        bent_upright & one_knee_down,
+        bent_upright & both_knees_down & (hip_drop > 0.5),
+        bent_upright & ~one_knee_down & ~both_knees_down,
+    )
+    # At most one reading is true, so this sum is its code (0 = none, "unknown").
+    code = sum(k * reading for k, reading in enumerate(readings, start=1))
+    return _POSTURE_CODES[code, ...]  # the ellipsis keeps one frame's answer a 0-d array
+
+
+_POSTURE_CODES = np.array(
+    ["unknown", "quadruped", "supine", "prone", "standing", "half_kneeling", "kneeling", "sitting"]
+)
+
+
+class FrameGeometry:
+    """The view, side and posture functions above for one (33, 2) frame, in plain Python floats.
+
+    numpy costs about a microsecond per call even on arrays this small, and the
+    live coach needs these every frame. The answers are the vectorised functions'
+    (tests/test_body_frame.py checks it): the arithmetic is done in the same order,
+    and hypot, arcsin and arccos still come from numpy, whose SIMD versions can
+    differ from the math module's in the last bit.
+    """
+
+    def __init__(self, xy: np.ndarray) -> None:
+        self._p: list[list[float]] = np.asarray(xy, dtype=np.float64).tolist()
+        (sx, sy), (hx, hy) = self.mid("shoulder"), self.mid("hip")
+        vx, vy = sx - hx, sy - hy
+        self.length = float(np.hypot(vx, vy))  # torso length, as torso_axis gives it
+        self._unit = self.length if self.length > 0 else math.nan  # safe_divide's denominator
+        self.head = (vx / self._unit, vy / self._unit)
+
+    def mid(self, part: str) -> tuple[float, float]:
+        """:func:`midpoint` of ``part``."""
+        a, b = self._p[_L[part]], self._p[_R[part]]
+        return _mean_of_seen(a[0], b[0]), _mean_of_seen(a[1], b[1])
+
+    def view(self, side_max_ratio: float = 0.45) -> str:
+        """:func:`classify_view`."""
+        (lx, ly), (rx, ry) = self._p[_L["shoulder"]], self._p[_R["shoulder"]]
+        ratio = float(np.hypot(lx - rx, ly - ry)) / self._unit
+        if math.isnan(ratio):
+            return "unknown"
+        return "front" if ratio > side_max_ratio else "side"
+
+    def front(self) -> tuple[float, float]:
+        """:func:`front_direction`."""
+        nx, ny = -self.head[1], self.head[0]
+        (ex, ey), (hx, hy), (kx, ky), (ax, ay) = (self.mid(p) for p in ("ear", "hip", "knee", "ankle"))
+        nose_x, nose_y = self._p[NOSE]
+        face = _zero_nan_float(((nose_x - ex) * nx + (nose_y - ey) * ny) / self._unit)
+        knee_bend = _zero_nan_float(((kx - (hx + ax) * 0.5) * nx + (ky - (hy + ay) * 0.5) * ny) / self._unit)
+        hip_flexion = _zero_nan_float(((kx - hx) * nx + (ky - hy) * ny) / self._unit)
+        score = 3.0 * face + 1.5 * knee_bend + hip_flexion
+        sign = 1.0 if score >= 0 else -1.0
+        return nx * sign, ny * sign
+
+    def right_is_near(self) -> bool:
+        """:func:`anatomical_right_is_near`."""
+        fx, fy = self.front()
+        hx, hy = self.head
+        fy_up, hy_up = -fy, -hy  # with y up, as there
+        return fx * hy_up - fy_up * hx > 0
+
+    def posture(self) -> str:
+        """:func:`classify_posture` (see there for the reasoning behind each reading)."""
+        length = self.length
+        if not length > 0:
+            return "unknown"
+        incline = math.degrees(float(np.arcsin(min(abs(self.head[1]), 1.0))))
+        lying_or_all_fours = incline < 40
+        upright = incline > 55 and self.head[1] < 0
+        if not (lying_or_all_fours or upright):
+            return "unknown"
+        p = self._p
+        knee_l = _angle_at_float(p[_L["hip"]], p[_L["knee"]], p[_L["ankle"]])
+        knee_r = _angle_at_float(p[_R["hip"]], p[_R["knee"]], p[_R["ankle"]])
+        hip_y = self.mid("hip")[1]
+        if lying_or_all_fours:
+            front_up = -self.front()[1]
+            knee_drop = (self.mid("knee")[1] - hip_y) / length
+            wrist_drop = (self.mid("wrist")[1] - self.mid("shoulder")[1]) / length
+            if _fmin(knee_l, knee_r) < 130 and knee_drop > 0.1 and wrist_drop > 0.2 and front_up < 0:
+                return "quadruped"
+            if front_up > 0.3:
+                return "supine"
+            return "prone" if front_up < -0.3 else "unknown"
+        ankle_l, ankle_r = p[_L["ankle"]][1], p[_R["ankle"]][1]
+        hip_drop = (_fmax(ankle_l, ankle_r) - hip_y) / length
+        if _fmin(knee_l, knee_r) > 150:  # straight legs
+            return "standing" if hip_drop > 1.2 else "unknown"
+        shin_flat_l = abs(p[_L["knee"]][1] - ankle_l) / length < 0.35
+        shin_flat_r = abs(p[_R["knee"]][1] - ankle_r) / length < 0.35
+        if shin_flat_l != shin_flat_r:
+            return "half_kneeling"
+        if shin_flat_l and shin_flat_r:
+            return "kneeling" if hip_drop > 0.5 else "unknown"
+        return "sitting"
+
+
+def _mean_of_seen(a: float, b: float) -> float:
+    # Exactly mean_of_seen's arithmetic: a missing value takes the other's place.
+    if math.isnan(a):
+        a = b
+    elif math.isnan(b):
+        b = a
+    return (a + b) * 0.5
+
+
+def _zero_nan_float(v: float) -> float:
+    return 0.0 if math.isnan(v) else v
+
+
+def _fmin(a: float, b: float) -> float:
+    """np.fmin: the smaller, ignoring a NaN."""
+    if math.isnan(a):
+        return b
+    return a if math.isnan(b) else min(a, b)
+
+
+def _fmax(a: float, b: float) -> float:
+    """np.fmax: the larger, ignoring a NaN."""
+    if math.isnan(a):
+        return b
+    return a if math.isnan(b) else max(a, b)
+
+
+def _angle_at_float(a: list[float], b: list[float], c: list[float]) -> float:
+    ux, uy, vx, vy = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
+    den = float(np.hypot(ux, uy)) * float(np.hypot(vx, vy))
+    if not den > 0:
+        return math.nan
+    cos = min(max((ux * vx + uy * vy) / den, -1.0), 1.0)
+    return math.degrees(float(np.arccos(cos)))

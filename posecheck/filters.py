@@ -58,18 +58,18 @@ class OneEuroFilter:
             dt = 1.0 / 30.0
         self._t = t
         s = self.settings
-        fresh = np.isnan(self._x) & ~np.isnan(x)
+        valid = ~np.isnan(x)
+        fresh = np.isnan(self._x) & valid
         dx = (x - self._x) / dt
         a_d = _alpha(s.d_cutoff, dt)
         dx_hat = a_d * dx + (1 - a_d) * self._dx
         cutoff = s.min_cutoff + s.beta * np.abs(dx_hat)
         a = _alpha(cutoff, dt)
         x_hat = a * x + (1 - a) * self._x
-        valid = ~np.isnan(x)
-        self._x = np.where(valid, np.where(fresh, x, x_hat), self._x)
-        self._dx = np.where(valid & ~fresh, dx_hat, np.where(fresh, 0.0, self._dx))
-        out = np.where(valid, self._x, np.nan)
-        return out * self.scale
+        # A fresh element restarts from x; a missing one keeps its state.
+        self._x = np.where(fresh, x, np.where(valid, x_hat, self._x))
+        self._dx = np.where(fresh, 0.0, np.where(valid, dx_hat, self._dx))
+        return np.where(valid, self._x, np.nan) * self.scale
 
 
 def gate_visibility(xy: np.ndarray, visibility: np.ndarray, threshold: float) -> np.ndarray:

@@ -8,13 +8,14 @@ divided by a body length so they do not depend on distance to the camera.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from posecheck.body import midpoint, safe_divide
+from posecheck.body import clip_unit, mean_of_seen, midpoint, positive_or_nan, safe_divide
 from posecheck.landmarks import CENTRE_PARTS, PAIRED_PARTS, side_index
 
 MetricKind = Literal["angle", "inclination", "between", "distance", "height", "offset", "depth"]
@@ -61,27 +62,49 @@ class MetricDef:
     normalize: tuple[str, str] | None = None  # two points whose distance is the unit length
 
 
-def _point(xy: np.ndarray, point: str, side: str) -> np.ndarray:
+@functools.cache
+def _landmark(point: str, side: str) -> int | str:
+    """Landmark index of a rule-file point on ``side``, or the part name of a 'mid:' point."""
     prefix, _, part = point.rpartition(":")
     if prefix == "mid":
-        return midpoint(xy, part)
+        return part
     if prefix == "other":
         side = "right" if side == "left" else "left"
-    return xy[..., side_index(part, side), :]
+    return side_index(part, side)
+
+
+class _Points:
+    """Points and lengths of one ``xy`` array, the shared ones computed once for all metrics."""
+
+    def __init__(self, xy: np.ndarray, z: np.ndarray | None) -> None:
+        self.xy, self.z = xy, z
+        self._mids: dict[str, np.ndarray] = {}
+        self._units: dict[tuple[tuple[str, str], str], np.ndarray] = {}
+
+    def point(self, point: str, side: str) -> np.ndarray:
+        where = _landmark(point, side)
+        if isinstance(where, int):
+            return self.xy[..., where, :]
+        if where not in self._mids:
+            self._mids[where] = midpoint(self.xy, where)
+        return self._mids[where]
+
+    def unit(self, pair: tuple[str, str], side: str) -> np.ndarray:
+        """Length between the ``pair`` of points as safe_divide divides by it (NaN if not > 0)."""
+        key = (pair, side)
+        if key not in self._units:
+            a, b = (self.point(p, side) for p in pair)
+            self._units[key] = positive_or_nan(_norm(a - b))
+        return self._units[key]
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
     return np.hypot(v[..., 0], v[..., 1])
 
 
-def _length(xy: np.ndarray, pair: tuple[str, str], side: str) -> np.ndarray:
-    a, b = (_point(xy, p, side) for p in pair)
-    return _norm(a - b)
-
-
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     cos = safe_divide(u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1], _norm(u) * _norm(v))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return np.degrees(np.arccos(clip_unit(cos)))
 
 
 def _z_index(point: str, side: str) -> int:
@@ -93,7 +116,11 @@ def _z_index(point: str, side: str) -> int:
 
 def compute_one_side(metric: MetricDef, xy: np.ndarray, side: str, z: np.ndarray | None = None) -> np.ndarray:
     """Value of ``metric`` for the person's ``side`` ('left'/'right'); NaN where unseen."""
-    p = [_point(xy, name, side) for name in metric.points]
+    return _one_side(metric, _Points(xy, z), side)
+
+
+def _one_side(metric: MetricDef, points: _Points, side: str) -> np.ndarray:
+    p = [points.point(name, side) for name in metric.points]
     kind = metric.kind
     if kind == "angle":
         value = _angle(p[0] - p[1], p[2] - p[1])
@@ -114,14 +141,14 @@ def compute_one_side(metric: MetricDef, xy: np.ndarray, side: str, z: np.ndarray
         normal_up = np.where(line[..., 0] >= 0, -1.0, 1.0)
         value = safe_divide(cross * normal_up, _norm(line) ** 2)
     elif kind == "depth":
-        if z is None:
-            return np.full(xy.shape[:-2], np.nan)
-        za, zb = (z[..., _z_index(n, side)] for n in metric.points)
+        if points.z is None:
+            return np.full(points.xy.shape[:-2], np.nan)
+        za, zb = (points.z[..., _z_index(n, side)] for n in metric.points)
         value = zb - za
     else:  # pragma: no cover - the schema only admits the kinds above
         raise ValueError(kind)
     if metric.normalize is not None and kind in ("distance", "height", "depth"):
-        value = safe_divide(value, _length(xy, metric.normalize, side))
+        value = value / points.unit(metric.normalize, side)  # = safe_divide(value, length)
     return np.asarray(value, dtype=np.float64)
 
 
@@ -136,21 +163,30 @@ def compute_metric(
     'near' falls back to the far side where the near side is not visible (both
     sides move together in symmetric exercises); 'mid' uses midpoints.
     """
+    return _metric(metric, _Points(xy, z), near_is_left)
+
+
+def _metric(metric: MetricDef, points: _Points, near_is_left: np.ndarray | bool) -> dict[str, np.ndarray]:
     if metric.side == "each":
         return {
-            f"{metric.name}.left": compute_one_side(metric, xy, "left", z),
-            f"{metric.name}.right": compute_one_side(metric, xy, "right", z),
+            f"{metric.name}.left": _one_side(metric, points, "left"),
+            f"{metric.name}.right": _one_side(metric, points, "right"),
         }
     if metric.side in ("left", "right"):
-        return {metric.name: compute_one_side(metric, xy, metric.side, z)}
-    left = compute_one_side(metric, xy, "left", z)
-    right = compute_one_side(metric, xy, "right", z)
+        return {metric.name: _one_side(metric, points, metric.side)}
     if metric.side == "mid":
-        both = np.where(np.isnan(left), right, np.where(np.isnan(right), left, (left + right) / 2))
-        return {metric.name: both}
+        return {
+            metric.name: mean_of_seen(_one_side(metric, points, "left"), _one_side(metric, points, "right"))
+        }
     near_left = np.asarray(near_is_left)
     if metric.side == "far":
         near_left = ~near_left
+    if near_left.ndim == 0 and points.xy.ndim == 2:
+        # One frame (the live path): the other side is only needed when this one is unseen.
+        first, second = ("left", "right") if near_left else ("right", "left")
+        value = _one_side(metric, points, first)
+        return {metric.name: _one_side(metric, points, second) if np.isnan(value) else value}
+    left, right = _one_side(metric, points, "left"), _one_side(metric, points, "right")
     near = np.where(near_left, left, right)
     far = np.where(near_left, right, left)
     return {metric.name: np.where(np.isnan(near), far, near)}
@@ -164,6 +200,7 @@ def compute_all(
 ) -> dict[str, np.ndarray]:
     """All metrics of a rule set, flattened to ``{name or name.side: values}``."""
     out: dict[str, np.ndarray] = {}
+    points = _Points(xy, z)
     for metric in metrics:
-        out.update(compute_metric(metric, xy, near_is_left, z))
+        out.update(_metric(metric, points, near_is_left))
     return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posecheck.body import (
+    FrameGeometry,
     anatomical_right_is_near,
     classify_posture,
     classify_view,
@@ -86,9 +87,9 @@ class OrientationGuess:
         if self.locked or t - self._last_check < self.every_s:
             return self.quarter_turns
         self._last_check = t
-        # Three readings at once: upright, a quarter turn each way (phones on their side).
-        candidates = np.stack([rotate_points(xy, k, width, height) for k in (0, 1, 3)])
-        return self.decide(t, tuple(str(p) for p in classify_posture(candidates)))
+        # Three readings: upright, a quarter turn each way (phones on their side).
+        turned = (FrameGeometry(rotate_points(xy, k, width, height)) for k in (0, 1, 3))
+        return self.decide(t, tuple(g.posture() for g in turned))
 
     def decide(self, t: float, postures: tuple[str, ...]) -> int:
         """Update the decision from the posture read upright, turned once and turned back."""
@@ -137,11 +138,20 @@ class SideResolver:
         self._t: float | None = None
 
     def __call__(
-        self, t: float, xy: np.ndarray, z: np.ndarray, visibility: np.ndarray
+        self,
+        t: float,
+        xy: np.ndarray,
+        z: np.ndarray,
+        visibility: np.ndarray,
+        geometry: FrameGeometry | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-        """Return relabelled (xy, z, visibility) and whether the anatomical left is near."""
+        """Return relabelled (xy, z, visibility) and whether the anatomical left is near.
+
+        ``geometry`` is ``FrameGeometry(xy)`` when the caller already has it.
+        """
         label_left_near = bool(label_left_is_near(visibility, z))
-        if classify_view(xy)[()] != "side":
+        geometry = FrameGeometry(xy) if geometry is None else geometry
+        if geometry.view() != "side":
             # A moment of "front" view (a turn, a wobbly shoulder) keeps the recent body
             # orientation; only a longer one hands the labels back to MediaPipe.
             if self._t is None or not math.isfinite(t) or t - self._t > CARRY_SIDE_S:
@@ -150,7 +160,7 @@ class SideResolver:
             if anat_left_near != label_left_near:
                 return mirror_points(xy), mirror_values(z), mirror_values(visibility), anat_left_near
             return xy, z, visibility, anat_left_near
-        right_near = anatomical_right_is_near(xy)[()]
+        right_near = geometry.right_is_near()
         dt = 1 / 30 if self._t is None or not math.isfinite(t) else max(t - self._t, 1e-3)
         if math.isfinite(t):
             self._t = t
@@ -197,32 +207,42 @@ class FramePreparer:
                 t, False, people, empty, np.full(33, np.nan), np.zeros(33), True, "unknown", "unknown"
             )
         xy = np.where(np.isfinite(xy), xy, np.nan)
-        vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        vis = np.asarray(visibility, np.float64)
+        vis = np.where(np.isfinite(vis), vis, 0.0)  # what np.nan_to_num(..., 0) gives, in one call
         turns = self._orientation(t, xy, self.width, self.height)
         if turns:
             xy = rotate_points(xy, turns, self.width, self.height)
-        xy, z, vis, near_left = self._sides(t, xy, np.asarray(z, np.float64), vis)
-        if self._jumped(xy):
+        # Plain-float geometry: numpy calls on one frame cost more than their arithmetic.
+        # Relabelling left/right leaves midpoints, so the torso length fits the relabelled frame too.
+        raw = FrameGeometry(xy)
+        xy, z, vis, near_left = self._sides(t, xy, np.asarray(z, np.float64), vis, raw)
+        if self._jumped(xy, raw.length):
             # A cut or a new person: old positions would smear into the new ones.
             self._filter.reset()
         smooth = self._filter(xy, t)
         smooth[vis < self.min_visibility] = np.nan
-        posture = str(classify_posture(smooth)[()])
-        view = str(classify_view(smooth)[()])
+        seen = FrameGeometry(smooth)
+        posture, view = seen.posture(), seen.view()
         image_xy = rotate_points(smooth, -turns, *self._turned_size(turns)) if turns else smooth
         return PreparedFrame(t, True, people, smooth, z, vis, near_left, posture, view, image_xy, turns)
 
     def _turned_size(self, turns: int) -> tuple[int, int]:
         return (self.height, self.width) if turns % 2 else (self.width, self.height)
 
-    def _jumped(self, xy: np.ndarray) -> bool:
+    def _jumped(self, xy: np.ndarray, length: float) -> bool:
         last, self._last_raw = self._last_raw, xy
-        if last is None:
-            return False
-        _, length = torso_axis(xy)
-        with np.errstate(invalid="ignore"):
-            moved = np.nanmedian(np.linalg.norm(xy - last, axis=-1))
-        return bool(np.isfinite(moved) and np.isfinite(length) and moved > 0.5 * float(length))
+        return last is not None and _jump(xy, last, length)
+
+
+def _jump(xy: np.ndarray, last: np.ndarray, length: float) -> bool:
+    """Whether the landmarks seen in both frames moved by more than half a torso (median)."""
+    moved = np.hypot(*(xy - last).T)
+    moved = np.sort(moved[~np.isnan(moved)])
+    if not (len(moved) and math.isfinite(length)):
+        return False
+    # The median, as np.nanmedian gives it (which is much slower on 33 values).
+    median = (moved[(len(moved) - 1) // 2] + moved[len(moved) // 2]) * 0.5
+    return bool(median > 0.5 * length)
 
 
 def prepare_arrays(
@@ -275,8 +295,10 @@ def prepare_arrays(
 
     # 2. Anatomical sides: per-frame geometry, smoothed orientation over side-view frames.
     label_left = label_left_is_near(vis, z)
-    side_view = classify_view(upright) == "side"
-    right_near = anatomical_right_is_near(upright)
+    # Relabelling left/right below leaves midpoints, so this torso serves before and after it.
+    torso = torso_axis(upright)
+    side_view = classify_view(upright, torso=torso) == "side"
+    right_near = anatomical_right_is_near(upright, torso=torso)
     near_left = label_left.copy()
     score, last_t, tau = 0.0, None, SideResolver().time_constant_s
     resolved = np.zeros(n, dtype=bool)
@@ -297,7 +319,7 @@ def prepare_arrays(
     vis = np.where(swap[:, None], mirror_values(vis), vis)
 
     # 3. Smoothing, restarted after a gap or a jump (a cut, another person).
-    _, length = torso_axis(upright)
+    length = torso[1]
     filt = OneEuroFilter(settings, scale=float(max(width, height)))
     smooth = np.full_like(upright, np.nan)
     previous = None
@@ -306,17 +328,16 @@ def prepare_arrays(
             filt.reset()
             previous = None
             continue
-        if previous is not None:
-            moved = np.nanmedian(np.hypot(*(upright[i] - upright[previous]).T))
-            if np.isfinite(moved) and np.isfinite(length[i]) and moved > 0.5 * float(length[i]):
-                filt.reset()
+        if previous is not None and _jump(upright[i], upright[previous], float(length[i])):
+            filt.reset()
         smooth[i] = filt(upright[i], float(t[i]))
         previous = i
     smooth[vis < min_visibility] = np.nan
 
     # 4. Posture and view of what the rules will see.
-    posture = classify_posture(smooth)
-    view = classify_view(smooth)
+    smooth_torso = torso_axis(smooth)
+    posture = classify_posture(smooth, torso=smooth_torso)
+    view = classify_view(smooth, torso=smooth_torso)
     frames = []
     for i in range(n):
         if not found[i]:
