@@ -421,7 +421,10 @@ def raw_mediapipe(path: Path, long_side: int = PoseOptions.inference_long_side) 
         n = 0
         last_ms = -1
         # Decoded at the model's size in the same FFmpeg pass analyze uses: the same frames.
-        with VideoReader(path, long_side) as reader, PoseLandmarker.create_from_options(options) as landmarker:
+        with (
+            VideoReader(path, long_side) as reader,
+            PoseLandmarker.create_from_options(options) as landmarker,
+        ):
             for frame in reader:
                 small = resize_long_side(frame.image, long_side)  # a no-op unless the reader changes
                 image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
