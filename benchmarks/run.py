@@ -438,13 +438,13 @@ def raw_mediapipe(path: Path, long_side: int = PoseOptions.inference_long_side) 
 
 
 def analyze_end_to_end(
-    path: Path, rules: RuleSet, workdir: Path, options: PoseOptions | None = None
+    path: Path, rules: RuleSet, workdir: Path, options: PoseOptions | None = None, annotate: bool = True
 ) -> Timing:
     """``analyze_media`` into a fresh temporary folder (decode, pose, coach, draw, encode, reports)."""
     out = Path(tempfile.mkdtemp(prefix="e2e-", dir=workdir))
 
     def run() -> tuple[int, None]:
-        result = analyze_media(path, rules, out, force=True, pose_options=options)
+        result = analyze_media(path, rules, out, force=True, pose_options=options, annotate=annotate)
         return int(result.summary.frames_total), None
 
     try:
@@ -460,6 +460,7 @@ class ClipSpeed:
     clip: ClipInfo
     raw_1cpu: list[Timing] = field(default_factory=list)
     e2e_1cpu: list[Timing] = field(default_factory=list)
+    no_video_1cpu: list[Timing] = field(default_factory=list)  # analyze without the annotated video
     raw_all: list[Timing] = field(default_factory=list)
     e2e_all: list[Timing] = field(default_factory=list)
     e2e_no_census: list[Timing] = field(default_factory=list)
@@ -1177,6 +1178,7 @@ def bench_clips(config: Config, rules: RuleSet, workdir: Path) -> tuple[list[Cli
                 with pinned({cpu}):
                     speed.raw_1cpu.append(raw_mediapipe(path))
                     speed.e2e_1cpu.append(analyze_end_to_end(path, rules, workdir))
+                    speed.no_video_1cpu.append(analyze_end_to_end(path, rules, workdir, annotate=False))
             speed.raw_all.append(raw_mediapipe(path))
             speed.e2e_all.append(analyze_end_to_end(path, rules, workdir))
             if config.census:
@@ -1217,6 +1219,7 @@ def print_speed(speeds: list[ClipSpeed]) -> None:
         if s.raw_1cpu:
             rows += [(f"raw MediaPipe, 1 core (CPU {s.pinned_cpu})", s.raw_1cpu)]
             rows += [(f"analyze,       1 core (CPU {s.pinned_cpu})", s.e2e_1cpu)]
+            rows += [("analyze, no annotated video, 1 core", s.no_video_1cpu)]
         rows += [("raw MediaPipe, all cores", s.raw_all), ("analyze,       all cores", s.e2e_all)]
         if s.e2e_no_census:
             rows += [("analyze, census off, all cores", s.e2e_no_census)]
@@ -1236,6 +1239,10 @@ def print_speed(speeds: list[ClipSpeed]) -> None:
         if s.raw_1cpu:
             _say(f"   ratio analyze/raw, 1 core:    {s.ratio(s.e2e_1cpu, s.raw_1cpu):.2f}x")
             _say(f"   ratio of CPU per frame raw/analyze (load-independent): {s.cpu_ratio():.2f}x")
+            _say(
+                f"   ratio analyze without the annotated video/raw, 1 core: "
+                f"{s.ratio(s.no_video_1cpu, s.raw_1cpu):.2f}x (what drawing + H.264 encoding cost)"
+            )
         _say(f"   ratio analyze/raw, all cores: {s.ratio(s.e2e_all, s.raw_all):.2f}x")
         if s.e2e_no_census:
             on, off = ClipSpeed.fps(s.e2e_all), ClipSpeed.fps(s.e2e_no_census)

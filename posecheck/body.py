@@ -219,6 +219,37 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
     return _POSTURE_CODES[code, ...]  # the ellipsis keeps one frame's answer a 0-d array
 
 
+# Limb points that hang below the torso when a body is held up on its limbs (and rest on the floor,
+# level with the torso, when it lies on the floor).
+_LIMB_ENDS = [
+    INDEX[f"{side}_{part}"]
+    for side in ("left", "right")
+    for part in ("knee", "ankle", "heel", "foot_index", "wrist", "elbow")
+]
+
+
+def torso_incline(xy: np.ndarray) -> np.ndarray:
+    """Angle of the hip-to-shoulder line against the image horizontal, 0-90 degrees (NaN if unseen)."""
+    head, _ = torso_axis(xy)
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arcsin(np.minimum(np.abs(head[..., 1]), 1.0)))
+
+
+def limb_drop(xy: np.ndarray) -> np.ndarray:
+    """How far the lowest knee, foot, hand or elbow sits below the torso, in torso lengths.
+
+    Lying on the floor it is near 0 (measured 0.0-0.45 on the side-view supine clips: the
+    feet and hands rest on the floor beside the torso); on all fours or in a plank the
+    limbs hold the torso up (0.6-1.5); a kneeling person filmed by a phone on its side,
+    who looks lying down, has a leg hanging 0.7-1.2 below the torso.
+    """
+    _, length = torso_axis(xy)
+    torso_low = np.fmax(midpoint(xy, "hip")[..., 1], midpoint(xy, "shoulder")[..., 1])
+    limbs = xy[..., _LIMB_ENDS, 1]
+    lowest = np.max(np.where(np.isnan(limbs), -np.inf, limbs), axis=-1)
+    return safe_divide(np.where(np.isfinite(lowest), lowest - torso_low, np.nan), length)
+
+
 _POSTURE_CODES = np.array(
     ["unknown", "quadruped", "supine", "prone", "standing", "half_kneeling", "kneeling", "sitting"]
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posecheck.coach.feedback import Cue, Feedback, HoldEvent, RepEvent, SessionSummary, Severity, Side
-from posecheck.coach.prepare import FramePreparer, PreparedFrame
+from posecheck.coach.prepare import REPLAY_MAX_S, FramePreparer, PreparedFrame
 from posecheck.coach.schema import Condition, RuleSet
 from posecheck.filters import OneEuroSettings
 from posecheck.landmarks import PART_WORDS, side_index
@@ -27,6 +27,8 @@ LOST_PERSON_S = 1.0
 UNSEEN_PART_S = 1.0
 WRONG_SETUP_S = 1.0
 SECOND_PERSON_S = 2.5
+# Share of movement.calibrate_s a still start must last when the first movement comes early.
+MIN_STILL_SHARE = 0.5
 # Priority of cue ids when several are active (lower wins); faults come next, then the rest.
 _CUE_PRIORITY = {"no_person": 0, "two_people": 1, "posture": 2, "unseen": 3, "view": 4}
 
@@ -67,26 +69,38 @@ class Coach:
 
     def __init__(self, rules: RuleSet, width: int = 1280, height: int = 720) -> None:
         self.rules = rules
-        f = rules.filter
-        self._prepare = FramePreparer(
-            width,
-            height,
-            OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta),
-            f.min_visibility,
-            wanted_postures(rules),
-        )
+        self.width, self.height = width, height
         self._metric_defs = rules.metric_defs()
         self._each = {m.name for m in rules.metrics if m.side == "each"}
-        mv = rules.movement
         self._higher_is_target = _target_is_high(rules)
         self._needs = [(p, side_index(p, "left"), side_index(p, "right")) for p in rules.needs]
-        # state
+        self._min_target_s = rules.movement.min_target_s
+        self._hold_dose = rules.dose.hold_s
+        self._start(fixed_turns=None)
+
+    def _start(self, fixed_turns: int | None) -> None:
+        """Begin the set afresh: no frames seen, every state machine at its start."""
+        f = self.rules.filter
+        self._prepare = FramePreparer(
+            self.width,
+            self.height,
+            OneEuroSettings(min_cutoff=f.min_cutoff, beta=f.beta),
+            f.min_visibility,
+            wanted_postures(self.rules),
+            fixed_turns=fixed_turns,
+        )
+        # Raw frames kept while the camera's orientation is undecided, to replay once it is.
+        self._replay: (
+            list[tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None, int]] | None
+        ) = None if self._prepare.orientation_decided else []
         self.phase = "setup"
         self._posture_candidate = ("unknown", 0.0)
         self._stable_posture = "unknown"
         self._wrong_posture_since: float | None = None
         self._posture_ok_since: float | None = None
         self._calibration: list[dict[str, float]] = []  # recent (t, values) while still
+        self._calibration_metrics: dict[str, float] = {}  # all metrics of the newest sample
+        self._first_move_rest_t: float | None = None  # set when armed by the first movement
         self._baseline: dict[str, float] = {}
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
@@ -108,8 +122,6 @@ class Coach:
         self._last_t = 0.0
         self._last_side: Side | None = None
         self._guided_started: float | None = None
-        self._min_target_s = mv.min_target_s
-        self._hold_dose = rules.dose.hold_s
 
     # ----- public API -------------------------------------------------------------------------
     def update(
@@ -120,9 +132,36 @@ class Coach:
         visibility: np.ndarray | None = None,
         people: int = 1,
     ) -> Feedback:
-        """Process one frame of raw landmarks (pixels; None when nobody was found)."""
+        """Process one frame of raw landmarks (pixels; None when nobody was found).
+
+        When the coach decides that the camera is on its side, it replays the set
+        so far turned the right way (counts may then change at once), so the reps
+        done while it was making up its mind are not lost.
+        """
+        replay = self._replay
+        if replay is not None:
+            replay.append((t, xy, z, visibility, people))
         frame = self._prepare(t, xy, z, visibility, people)
+        if replay is not None and self._prepare.orientation_decided:
+            self._replay = None
+            if frame.quarter_turns and t - replay[0][0] <= REPLAY_MAX_S:
+                return self._replay_turned(replay, frame.quarter_turns)
+        elif replay is not None and t - replay[0][0] > REPLAY_MAX_S:
+            self._replay = None  # too late to replay: a turn found now applies from now on
         return self.step(frame, self.measure(frame))
+
+    def _replay_turned(
+        self,
+        frames: list[tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None, int]],
+        quarter_turns: int,
+    ) -> Feedback:
+        self._start(fixed_turns=quarter_turns)
+        feedback = None
+        for t, xy, z, visibility, people in frames:
+            frame = self._prepare(t, xy, z, visibility, people)
+            feedback = self.step(frame, self.measure(frame))
+        assert feedback is not None
+        return feedback
 
     def measure(self, frame: PreparedFrame) -> dict[str, float]:
         """Metric values of one prepared frame (NaN where not measurable)."""
@@ -342,7 +381,10 @@ class Coach:
             # mid-movement would shift every relative threshold.
             values = {n: self._value(n, metrics, relative=False) for n in tolerance}
             if all(not math.isnan(v) for v in values.values()):
+                if self._armed_by_first_move(t, values, tolerance):
+                    return True
                 self._calibration.append({"t": t, **values})
+                self._calibration_metrics = metrics
             window = self.rules.movement.calibrate_s
             while self._calibration and t - self._calibration[0]["t"] > window:
                 self._calibration.pop(0)
@@ -357,6 +399,34 @@ class Coach:
             self._calibration.clear()
             return True
         return t - self._posture_ok_since >= p.arm_s
+
+    def _armed_by_first_move(self, t: float, values: dict[str, float], tolerance: dict[str, float]) -> bool:
+        """Arm on the first movement after a still start shorter than the calibration window.
+
+        People often start the first rep about a second after lying down; a still
+        stretch of half the window is plenty to learn where they started (the jitter
+        at rest is a fraction of the tolerance), as long as they were at rest in it.
+        """
+        cal = self._calibration
+        posture_ok_since = self._posture_ok_since
+        if len(cal) < 5 or posture_ok_since is None or t - posture_ok_since < self.rules.posture.arm_s:
+            return False
+        if cal[-1]["t"] - cal[0]["t"] < MIN_STILL_SHARE * self.rules.movement.calibrate_s:
+            return False
+        columns = {n: [c[n] for c in cal] for n in tolerance}
+        if any(np.ptp(columns[n]) > tolerance[n] for n in tolerance):
+            return False  # not still before this frame either: keep waiting for a still stretch
+        key = self.rules.movement.metric
+        if key not in values or np.ptp(columns[key] + [values[key]]) <= tolerance[key]:
+            return False  # the key measurement has not moved (a blip elsewhere is not a start)
+        baseline = {n: float(np.median(columns[n])) for n in tolerance}
+        previous, self._baseline = self._baseline, baseline
+        if not self._holds(self.rules.movement.rest, self._calibration_metrics):
+            self._baseline = previous  # still, but not in the start position: not a start
+            return False
+        self._first_move_rest_t = cal[-1]["t"]
+        self._calibration.clear()
+        return True
 
     def _stillness_tolerance(self) -> dict[str, float]:
         """Per relative metric: how much it may wobble while the start position is learned.
@@ -382,11 +452,16 @@ class Coach:
     ) -> None:
         mv = self.rules.movement
         if self.phase == "setup":
-            if not self._arm(t, metrics, out) or not self._holds(mv.rest, metrics):
+            self._first_move_rest_t = None
+            if not self._arm(t, metrics, out):
+                return
+            # Armed on the first movement: the person was at rest until the previous frame.
+            rested_at = self._first_move_rest_t
+            if rested_at is None and not self._holds(mv.rest, metrics):
                 return
             self.phase = "rest"
-            self._rest_since = t
-            self._last_rest_t = t
+            self._rest_since = rested_at if rested_at is not None else t
+            self._last_rest_t = self._rest_since
             events.append("armed")
         # Leaving the posture for long ends the set (the person stood up, rolled over...).
         if not self._posture_ok() and self._stable_posture != "unknown":

@@ -19,9 +19,11 @@ from posecheck.body import (
     classify_posture,
     classify_view,
     label_left_is_near,
+    limb_drop,
     mirror_points,
     mirror_values,
     torso_axis,
+    torso_incline,
 )
 from posecheck.filters import OneEuroFilter, OneEuroSettings
 
@@ -61,6 +63,18 @@ def rotate_points(xy: np.ndarray, quarter_turns: int, width: int, height: int) -
 # Readings of the picture as it is that are too clear to explain away by a turned camera.
 # (Kneeling and sitting are not here: a lying person filmed sideways often reads as those.)
 _CONFIDENT_AS_IS = ("standing", "half_kneeling", "supine", "prone", "quadruped")
+# Lying on the back or front is clear only with the torso on the floor: an upright person filmed
+# by a phone on its side also reads as lying, but with a leg hanging far below the torso.
+_ON_THE_FLOOR = ("supine", "prone")
+MAX_LIMB_DROP = 0.6  # torso lengths (see body.limb_drop for the measured ranges)
+# A turn is adopted only when the torso as filmed is clearly at odds with the wanted posture: on a
+# phone on its side a lying torso (level within ~20 deg) looks 70-90 deg steep, an upright one
+# 0-20 deg; a torso filmed at 30-60 deg is a tilted or foreshortened view, not a turned camera.
+DECISIVE_INCLINE = 30.0
+_LYING_POSTURES = ("supine", "prone", "quadruped")
+# The live coach keeps this much of the session to replay once it decides the camera is turned
+# (the first reps would otherwise be lost while it makes up its mind); later turns are not replayed.
+REPLAY_MAX_S = 120.0
 
 
 class OrientationGuess:
@@ -73,14 +87,21 @@ class OrientationGuess:
     around before lying down does not fool it.
     """
 
-    def __init__(self, wanted: tuple[str, ...], settle_s: float = 1.0, every_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        wanted: tuple[str, ...],
+        settle_s: float = 1.0,
+        every_s: float = 0.2,
+        fixed_turns: int | None = None,
+    ) -> None:
         self.wanted = set(wanted)
         self.settle_s = settle_s
         self.every_s = every_s
-        self.quarter_turns = 0
-        self.locked = not wanted
+        self.quarter_turns = fixed_turns or 0
+        self.locked = not wanted or fixed_turns is not None
         self._candidate: tuple[int, float] | None = None
         self._last_check = -np.inf
+        self._lying = any(p in _LYING_POSTURES for p in self.wanted)
 
     def __call__(self, t: float, xy: np.ndarray, width: int, height: int) -> int:
         """The quarter turns to apply to this frame's landmarks."""
@@ -89,13 +110,20 @@ class OrientationGuess:
         self._last_check = t
         # Three readings: upright, a quarter turn each way (phones on their side).
         turned = (FrameGeometry(rotate_points(xy, k, width, height)) for k in (0, 1, 3))
-        return self.decide(t, tuple(g.posture() for g in turned))
+        postures = tuple(g.posture() for g in turned)
+        return self.decide(t, postures, float(torso_incline(xy)), float(limb_drop(xy)))
 
-    def decide(self, t: float, postures: tuple[str, ...]) -> int:
-        """Update the decision from the posture read upright, turned once and turned back."""
+    def decide(self, t: float, postures: tuple[str, ...], incline: float, drop: float) -> int:
+        """Update the decision from the posture read upright, turned once and turned back.
+
+        ``incline`` (degrees, 0 = level) and ``drop`` (torso lengths, see
+        :func:`posecheck.body.limb_drop`) describe the body as filmed.
+        """
         turns = (0, 1, 3)
         matching = [k for k, p in zip(turns, postures) if p in self.wanted]
-        if postures[0] in _CONFIDENT_AS_IS and postures[0] not in self.wanted:
+        as_filmed = postures[0]
+        clear = as_filmed in _CONFIDENT_AS_IS and (as_filmed not in _ON_THE_FLOOR or drop <= MAX_LIMB_DROP)
+        if clear and as_filmed not in self.wanted:
             # A clear posture as filmed is far likelier than a phone on its side.
             self._candidate = None
             return self.quarter_turns
@@ -110,7 +138,7 @@ class OrientationGuess:
                 self._candidate = (0, t)
             self.quarter_turns = 0
             return 0
-        if len(matching) != 1:
+        if len(matching) != 1 or not self._steep_enough_to_turn(incline):
             self._candidate = None
             return self.quarter_turns
         k = matching[0]
@@ -119,6 +147,12 @@ class OrientationGuess:
         elif t - self._candidate[1] >= self.settle_s:
             self.quarter_turns, self.locked = k, True
         return self.quarter_turns
+
+    def _steep_enough_to_turn(self, incline: float) -> bool:
+        """Whether the torso as filmed is what a turned camera makes of the wanted posture."""
+        if self._lying:
+            return incline >= 90.0 - DECISIVE_INCLINE
+        return incline <= DECISIVE_INCLINE
 
 
 CARRY_SIDE_S = 2.0  # seconds the body orientation from side views is trusted in other views
@@ -182,11 +216,13 @@ class FramePreparer:
         settings: OneEuroSettings,
         min_visibility: float,
         wanted_postures: tuple[str, ...] = (),
+        fixed_turns: int | None = None,
     ) -> None:
         self.width, self.height = width, height
         self._filter = OneEuroFilter(settings, scale=float(max(width, height)))
         self._sides = SideResolver()
-        self._orientation = OrientationGuess(wanted_postures)
+        # fixed_turns: the camera's orientation is known (quarter turns), nothing to guess.
+        self._orientation = OrientationGuess(wanted_postures, fixed_turns=fixed_turns)
         self.min_visibility = min_visibility
         self._last_raw: np.ndarray | None = None
 
@@ -225,6 +261,11 @@ class FramePreparer:
         posture, view = seen.posture(), seen.view()
         image_xy = rotate_points(smooth, -turns, *self._turned_size(turns)) if turns else smooth
         return PreparedFrame(t, True, people, smooth, z, vis, near_left, posture, view, image_xy, turns)
+
+    @property
+    def orientation_decided(self) -> bool:
+        """Whether the camera's orientation is settled (it never changes after that)."""
+        return self._orientation.locked
 
     def _turned_size(self, turns: int) -> tuple[int, int]:
         return (self.height, self.width) if turns % 2 else (self.width, self.height)
@@ -282,11 +323,20 @@ def prepare_arrays(
                 last = t[i]
         sample = xy[checks]
         postures = {k: classify_posture(rotate_points(sample, k, width, height)) for k in (0, 1, 3)}
-        at_check = {i: tuple(postures[k][j] for k in (0, 1, 3)) for j, i in enumerate(checks)}
+        incline, drop = torso_incline(sample), limb_drop(sample)
+        at_check = {
+            i: (tuple(postures[k][j] for k in (0, 1, 3)), float(incline[j]), float(drop[j]))
+            for j, i in enumerate(checks)
+        }
+        locked_at = None
         for i in idx:
             if not guess.locked and i in at_check:
-                guess.decide(float(t[i]), at_check[i])
+                guess.decide(float(t[i]), *at_check[i])
+                locked_at = float(t[i]) if guess.locked else None
             turns[i] = guess.quarter_turns
+        if guess.quarter_turns and locked_at is not None and locked_at - float(t[0]) <= REPLAY_MAX_S:
+            # What the live coach does when it decides: it replays the session so far, turned.
+            turns[found] = guess.quarter_turns
     upright = xy.copy()
     for k in (1, 2, 3):
         sel = turns == k
