@@ -207,10 +207,18 @@ def compare(clip: str, lab: dict[str, Any], variant: str, summary: SessionSummar
     for hold in lab.get("holds", []):
         want = float(hold["end_s"]) - float(hold["start_s"])
         label_holds.append(want)
-        overlapping = [
-            h for h in summary.holds if _overlap(h.start_s, h.end_s, hold["start_s"], hold["end_s"]) > 0
+        held = [
+            h.seconds for h in summary.holds if _overlap(h.start_s, h.end_s, hold["start_s"], hold["end_s"]) > 0
         ]
-        got = max((h.seconds for h in overlapping), default=0.0)
+        if not held:
+            # Exercises without a hold dose (knee rolls) report each rep's time at the end of the
+            # movement (reps.csv "hold") instead of hold events: that is the measured hold then.
+            held = [
+                r.hold_s
+                for r in summary.rep_events
+                if r.hold_s > 0 and _overlap(r.start_s, r.end_s, hold["start_s"], hold["end_s"]) > 0
+            ]
+        got = max(held, default=0.0)
         hold_errors.append(abs(got - want))
     return ClipResult(
         clip=clip,
