@@ -208,7 +208,9 @@ def compare(clip: str, lab: dict[str, Any], variant: str, summary: SessionSummar
         want = float(hold["end_s"]) - float(hold["start_s"])
         label_holds.append(want)
         held = [
-            h.seconds for h in summary.holds if _overlap(h.start_s, h.end_s, hold["start_s"], hold["end_s"]) > 0
+            h.seconds
+            for h in summary.holds
+            if _overlap(h.start_s, h.end_s, hold["start_s"], hold["end_s"]) > 0
         ]
         if not held:
             # Exercises without a hold dose (knee rolls) report each rep's time at the end of the
