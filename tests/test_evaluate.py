@@ -1,0 +1,51 @@
+"""How the evaluation matches what the coach measured to the labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+from posecheck.evaluate import compare
+
+LABEL: dict[str, Any] = {
+    "exercise": "spine_stretch",
+    "rep_count": 2,
+    "rep_count_by_side": {"left": 1, "right": 1},
+    "reps": [
+        {"side": "left", "start_s": 1.0, "end_s": 5.0},
+        {"side": "right", "start_s": 6.0, "end_s": 10.0},
+    ],
+    "holds": [
+        {"side": "left", "start_s": 2.0, "end_s": 4.0},
+        {"side": "right", "start_s": 7.0, "end_s": 9.5},
+    ],
+}
+
+
+def summary(reps: list[RepEvent], holds: list[HoldEvent]) -> SessionSummary:
+    left = sum(r.side == "left" for r in reps)
+    return SessionSummary(
+        "spine_stretch", 12.0, len(reps), left, len(reps) - left, reps, holds, [], 360, 360, [], []
+    )
+
+
+def test_reps_without_hold_events_are_matched_by_their_time_at_the_end_of_the_movement() -> None:
+    reps = [RepEvent("left", 1.2, 4.9, hold_s=1.8), RepEvent("right", 6.1, 9.8, hold_s=2.6)]
+    result = compare("clip.mp4", LABEL, "original", summary(reps, []))
+    assert result.hold_errors == pytest.approx([0.2, 0.1])
+    assert (result.reps, result.sided_right) == (2, 2)
+
+
+def test_hold_events_come_first_and_a_missed_hold_counts_its_whole_length() -> None:
+    reps = [RepEvent("left", 1.2, 4.9, hold_s=1.8)]
+    holds = [HoldEvent("left", 2.1, 4.0, 1.9, True)]
+    result = compare("clip.mp4", LABEL, "original", summary(reps, holds))
+    assert result.hold_errors == pytest.approx([0.1, 2.5])
+
+
+def test_mirroring_swaps_the_labelled_sides() -> None:
+    reps = [RepEvent("right", 1.2, 4.9, hold_s=1.8), RepEvent("left", 6.1, 9.8, hold_s=2.6)]
+    result = compare("clip.mp4", LABEL, "mirrored", summary(reps, []))
+    assert (result.label_left, result.label_right, result.sided_right) == (1, 1, 2)
