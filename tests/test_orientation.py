@@ -16,6 +16,7 @@ from posecheck.evaluate import resample_track, rotate_track
 from posecheck.filters import OneEuroSettings
 from posecheck.track import Track
 from tests.synthetic import Pose2D, supine_landmarks
+from tests.test_prepare_batch import assert_same_frame
 
 TRACKS = Path(__file__).resolve().parents[1] / "sample_videos" / "tracks"
 HIP_FLEXOR = TRACKS / "hip_stretch" / "Hpy2GitHub-merged-exercise__kneeling-hip-flexor-stretch.npz"
@@ -99,14 +100,7 @@ def test_batch_preparation_of_a_turned_track_equals_a_preparer_that_knows_the_tu
     live = FramePreparer(turned.width, turned.height, OneEuroSettings(f.min_cutoff, f.beta), f.min_visibility,
                          wanted_postures(rules), fixed_turns=turns.pop())  # fmt: skip
     for i, b in enumerate(batch):
-        s = live(float(turned.t[i]), *person_frames(turned, i))
-        assert (b.posture, b.view, b.near_is_left, b.quarter_turns) == (
-            s.posture,
-            s.view,
-            s.near_is_left,
-            s.quarter_turns,
-        ), f"frame {i}"
-        np.testing.assert_allclose(b.xy, s.xy, rtol=0, atol=1e-3, equal_nan=True)
+        assert_same_frame(b, live(float(turned.t[i]), *person_frames(turned, i)), i)
 
 
 @pytest.mark.parametrize("fps", [30.0, 15.0])

@@ -7,7 +7,7 @@ import pytest
 
 from posecheck.coach.engine import wanted_postures
 from posecheck.coach.loader import load_exercise
-from posecheck.coach.prepare import FramePreparer
+from posecheck.coach.prepare import FramePreparer, PreparedFrame
 from posecheck.coach.session import person_frames, prepare_track
 from posecheck.filters import OneEuroSettings
 from posecheck.track import Track
@@ -31,12 +31,16 @@ def test_batch_equals_streaming(name: str, exercise: str) -> None:
                          wanted_postures(rules))  # fmt: skip
     for i, b in enumerate(batch):
         xy, z, vis, people = person_frames(track, i)
-        s = live(float(track.t[i]), xy, z, vis, people)
-        assert (b.person_found, b.posture, b.view, b.near_is_left, b.quarter_turns) == (
-            s.person_found,
-            s.posture,
-            s.view,
-            s.near_is_left,
-            s.quarter_turns,
-        ), f"frame {i}"
-        np.testing.assert_allclose(b.xy, s.xy, rtol=0, atol=1e-3, equal_nan=True)
+        assert_same_frame(b, live(float(track.t[i]), xy, z, vis, people), i)
+
+
+def assert_same_frame(batch: PreparedFrame, live: PreparedFrame, i: int) -> None:
+    """The batch path's frame ``i`` is what the live path made of it."""
+    assert (batch.person_found, batch.posture, batch.view, batch.near_is_left, batch.quarter_turns) == (
+        live.person_found,
+        live.posture,
+        live.view,
+        live.near_is_left,
+        live.quarter_turns,
+    ), f"frame {i}"
+    np.testing.assert_allclose(batch.xy, live.xy, rtol=0, atol=1e-3, equal_nan=True)

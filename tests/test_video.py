@@ -34,13 +34,18 @@ def ffmpeg_display_frame(path: Path, tmp_path: Path, w: int, h: int) -> np.ndarr
     return np.fromfile(raw, np.uint8).reshape(h, w, 3)
 
 
+def video_with_rotation(base: Path, rotate: int) -> Path:
+    """A copy of ``base`` whose metadata says to show it turned ``rotate`` degrees."""
+    rotated = base.with_name(f"rot{rotate}.mp4")
+    ffmpeg("-i", str(base), "-metadata:s:v:0", f"rotate={rotate}", "-c", "copy", str(rotated))
+    return rotated
+
+
 @pytest.mark.parametrize("rotate", [90, 180, 270])
 def test_rotation_metadata_gives_display_oriented_frames(
     make_video: Callable[..., Path], tmp_path: Path, rotate: int
 ) -> None:
-    base = make_video("base.mp4", n=3, w=160, h=120)
-    rotated = tmp_path / f"rot{rotate}.mp4"
-    ffmpeg("-i", str(base), "-metadata:s:v:0", f"rotate={rotate}", "-c", "copy", str(rotated))
+    rotated = video_with_rotation(make_video("base.mp4", n=3, w=160, h=120), rotate)
     with VideoReader(rotated) as reader:
         frames = list(reader)
         info = reader.info
@@ -58,9 +63,7 @@ def test_rotation_metadata_gives_display_oriented_frames(
 def test_frames_can_be_decoded_shrunk_keeping_orientation_and_the_video_size(
     make_video: Callable[..., Path], tmp_path: Path, rotate: int
 ) -> None:
-    base = make_video("base.mp4", n=3, w=320, h=240)
-    path = tmp_path / f"rot{rotate}.mp4"
-    ffmpeg("-i", str(base), "-metadata:s:v:0", f"rotate={rotate}", "-c", "copy", str(path))
+    path = video_with_rotation(make_video("base.mp4", n=3, w=320, h=240), rotate)
     with VideoReader(path) as full_reader, VideoReader(path, max_long_side=160) as small_reader:
         full = next(iter(full_reader)).image
         small = next(iter(small_reader)).image
