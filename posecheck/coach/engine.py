@@ -29,6 +29,8 @@ WRONG_SETUP_S = 1.0
 SECOND_PERSON_S = 2.5
 # Share of movement.calibrate_s a still start must last when the first movement comes early.
 MIN_STILL_SHARE = 0.5
+# What Coach.update is given for one frame: time, xy, z, visibility, people count.
+RawFrame = tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None, int]
 # Priority of cue ids when several are active (lower wins); faults come next, then the rest.
 _CUE_PRIORITY = {"no_person": 0, "two_people": 1, "posture": 2, "unseen": 3, "view": 4}
 
@@ -90,9 +92,7 @@ class Coach:
             fixed_turns=fixed_turns,
         )
         # Raw frames kept while the camera's orientation is undecided, to replay once it is.
-        self._replay: (
-            list[tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None, int]] | None
-        ) = None if self._prepare.orientation_decided else []
+        self._replay: list[RawFrame] | None = None if self._prepare.orientation_decided else []
         self.phase = "setup"
         self._posture_candidate = ("unknown", 0.0)
         self._stable_posture = "unknown"
@@ -150,11 +150,8 @@ class Coach:
             self._replay = None  # too late to replay: a turn found now applies from now on
         return self.step(frame, self.measure(frame))
 
-    def _replay_turned(
-        self,
-        frames: list[tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None, int]],
-        quarter_turns: int,
-    ) -> Feedback:
+    def _replay_turned(self, frames: list[RawFrame], quarter_turns: int) -> Feedback:
+        """Start the set again with the camera turned, and run it up to now."""
         self._start(fixed_turns=quarter_turns)
         feedback = None
         for t, xy, z, visibility, people in frames:

@@ -84,7 +84,9 @@ class OrientationGuess:
     the upright reading never shows the posture the exercise needs, but a quarter
     turn shows it steadily for ``settle_s``, that turn is adopted and kept. The
     upright reading always wins when it shows the posture, so a person walking
-    around before lying down does not fool it.
+    around before lying down does not fool it. A turn is only considered when the
+    torso as filmed is steep (or level) enough to be the wanted posture turned, and
+    a clear posture as filmed blocks it (lying postures only with the torso on the floor).
     """
 
     def __init__(
