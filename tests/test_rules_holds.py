@@ -399,6 +399,14 @@ def test_deep_abdominal_legs_straight_is_not_the_position() -> None:
     assert "bend_knees" in cue_ids(s)
 
 
+def test_deep_abdominal_passing_through_the_position_is_not_a_hold() -> None:
+    # In position while the first hold starts (~1.3 s), legs out straight half a second later.
+    straight = supine({"left": (175.0, 175.0), "right": (175.0, 175.0)})
+    s = _guided([supine(REST_LEGS)] * round(1.8 * FPS) + [straight] * round(11 * FPS))
+    assert s.reps_total == 0 and s.holds == []
+    assert {"draw_in", "bend_knees"} <= cue_ids(s)
+
+
 def test_deep_abdominal_on_all_fours_counts_nothing_and_asks_to_lie_down() -> None:
     s = _guided([all_fours()] * round(13 * FPS))
     assert s.reps_total == 0 and s.holds == []

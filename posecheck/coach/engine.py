@@ -27,6 +27,9 @@ LOST_PERSON_S = 1.0
 UNSEEN_PART_S = 1.0
 WRONG_SETUP_S = 1.0
 SECOND_PERSON_S = 2.5
+# A guided hold in which the person was in position for less than this (in all) is not reported:
+# it is passing through the position (or fidgeting in it), not an attempt at the 5-10 s hold.
+MIN_GUIDED_HOLD_S = 1.0
 # Share of movement.calibrate_s a still start must last when the first movement comes early.
 MIN_STILL_SHARE = 0.5
 # What Coach.update is given for one frame: time, xy, z, visibility, people count.
@@ -225,7 +228,8 @@ class Coach:
         rep = self._rep
         if rep is not None and (rep.hold_start is not None or rep.hold_s > 0):
             seconds = rep.hold_s + (self._last_t - rep.hold_start if rep.hold_start is not None else 0.0)
-            if seconds >= self._min_target_s:
+            guided = self.rules.kind == "guided_hold"
+            if seconds >= (MIN_GUIDED_HOLD_S if guided else self._min_target_s):
                 start = rep.target_since if rep.target_since is not None else self._last_t
                 holds.append(
                     HoldEvent(self._vote_side(rep), start, self._last_t, seconds, self._hold_ok(seconds))
@@ -675,8 +679,8 @@ class Coach:
             return
         if rep.hold_start is not None:
             rep.hold_s += t - rep.hold_start
-        if rep.hold_s <= 0:
-            return
+        if rep.hold_s < MIN_GUIDED_HOLD_S:
+            return  # passing through the position is not a hold; the cues said what was off
         ok = rep.hold_s >= self._hold_dose[0]
         self.holds.append(HoldEvent(None, rep.start_s, t, rep.hold_s, ok))
         if ok:
