@@ -137,6 +137,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             force=args.force,
             pose_options=PoseOptions(model=args.model),
             progress=progress,
+            annotate=not args.no_video,
         )
     finally:
         progress.close()
@@ -257,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", help="a rule file to use instead of the shipped one")
     p.add_argument("--model", help="a MediaPipe pose landmarker .task file (default: built offline)")
     p.add_argument("--force", action="store_true", help="allow writing into a non-empty output folder")
+    p.add_argument(
+        "--no-video",
+        action="store_true",
+        help="skip annotated.mp4 (faster; the reports, plot and track are written)",
+    )
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("extract", help="save the landmark track of a video (for re-scoring and tuning)")

@@ -125,6 +125,20 @@ def test_extract_refuses_to_overwrite(capsys: pytest.CaptureFixture[str], tmp_pa
 
 
 # ----- interruption -------------------------------------------------------------------------------
+def test_no_video_writes_every_output_but_the_annotated_video(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_video: Callable[..., Path],
+) -> None:
+    monkeypatch.setattr(analyze_module, "PoseEstimator", NoModel)
+    out = tmp_path / "out"
+    code = main(["analyze", str(make_video("clip.mp4", n=10)), "-e", "bridge", "-o", str(out), "--no-video"])
+    assert code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["angles.png", "report.json", "reps.csv", "track.npz"]
+    assert json.loads((out / "report.json").read_text())["frames"]["total"] == 10
+
+
 def test_ctrl_c_keeps_a_complete_partial_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_video: Callable[..., Path]
 ) -> None:
