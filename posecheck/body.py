@@ -181,7 +181,7 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
     head, length = torso
     # A zero torso length gives inf/NaN below; such a frame is "unknown" whatever they say.
     with np.errstate(divide="ignore", invalid="ignore"):
-        incline = np.degrees(np.arcsin(np.minimum(np.abs(head[..., 1]), 1.0)))  # 0 = horizontal
+        incline = torso_incline(xy, torso=torso)  # 0 = horizontal
         # > 0: front faces the ceiling
         front_up = -_front(xy, torso, hip, knee, midpoint(xy, "ankle"))[..., 1]
         knee_drop = (knee[..., 1] - hip[..., 1]) / length
@@ -228,9 +228,9 @@ _LIMB_ENDS = [
 ]
 
 
-def torso_incline(xy: np.ndarray) -> np.ndarray:
+def torso_incline(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """Angle of the hip-to-shoulder line against the image horizontal, 0-90 degrees (NaN if unseen)."""
-    head, _ = torso_axis(xy)
+    head, _ = torso_axis(xy) if torso is None else torso
     with np.errstate(invalid="ignore"):
         return np.degrees(np.arcsin(np.minimum(np.abs(head[..., 1]), 1.0)))
 
