@@ -27,8 +27,8 @@ LOST_PERSON_S = 1.0
 UNSEEN_PART_S = 1.0
 WRONG_SETUP_S = 1.0
 SECOND_PERSON_S = 2.5
-# A guided hold in which the person was in position for less than this (in all) is not reported:
-# it is passing through the position (or fidgeting in it), not an attempt at the 5-10 s hold.
+# A guided hold in which the person was in position for less than this (in all) is passing through
+# the position (or fidgeting in it), not an attempt at the 5-10 s hold: nothing is said about it.
 MIN_GUIDED_HOLD_S = 1.0
 # Share of movement.calibrate_s a still start must last when the first movement comes early.
 MIN_STILL_SHARE = 0.5
@@ -228,8 +228,10 @@ class Coach:
         rep = self._rep
         if rep is not None and (rep.hold_start is not None or rep.hold_s > 0):
             seconds = rep.hold_s + (self._last_t - rep.hold_start if rep.hold_start is not None else 0.0)
+            # A guided hold is the timer's, not the person's: it is one only once the position was
+            # held for the handout's minimum (see _end_guided_hold).
             guided = self.rules.kind == "guided_hold"
-            if seconds >= (MIN_GUIDED_HOLD_S if guided else self._min_target_s):
+            if seconds >= (self._hold_dose[0] if guided else self._min_target_s):
                 start = rep.target_since if rep.target_since is not None else self._last_t
                 holds.append(
                     HoldEvent(self._vote_side(rep), start, self._last_t, seconds, self._hold_ok(seconds))
@@ -681,9 +683,19 @@ class Coach:
             rep.hold_s += t - rep.hold_start
         if rep.hold_s < MIN_GUIDED_HOLD_S:
             return  # passing through the position is not a hold; the cues said what was off
-        ok = rep.hold_s >= self._hold_dose[0]
-        self.holds.append(HoldEvent(None, rep.start_s, t, rep.hold_s, ok))
-        if ok:
+        if rep.hold_s < self._hold_dose[0]:
+            # The timer ran but the position held too briefly: the rule counts no hold then (the
+            # timer started it, not the person), so this is a cue in the log, not a hold event.
+            self._say(
+                t,
+                "short_hold",
+                f"You held the position for {rep.hold_s:.0f} s: aim for {self._hold_dose[0]:.0f} "
+                f"to {self._hold_dose[1]:.0f} s, lying still.",
+                "warn",
+                out,
+            )
+        else:
+            self.holds.append(HoldEvent(None, rep.start_s, t, rep.hold_s, True))
             self.reps.append(RepEvent(None, rep.start_s, t, (), None, rep.hold_s))
             events.append("rep")
         if say_relax:
