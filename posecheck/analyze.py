@@ -27,7 +27,7 @@ import numpy as np
 from posecheck.coach.engine import Coach
 from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
-from posecheck.coach.session import prepare_for, score_prepared
+from posecheck.coach.session import count_last_play, prepare_for, score_prepared
 from posecheck.errors import InputError, Interrupted
 from posecheck.extract import Source, load_estimator, open_source
 from posecheck.pipeline import Background, Prefetch
@@ -346,10 +346,13 @@ def _write_outputs(
     annotated: bool,
 ) -> AnalysisResult:
     builder.meta.update(partial=partial, stop_reason=stop_reason)
+    summary = coach.summary()
+    if src.loop_s is not None:
+        builder.meta["loop_s"] = src.loop_s
+        summary = count_last_play(summary, src.loop_s)
     files: dict[str, Path] = {"track.npz": builder.save(out / "track.npz")}
     if annotated and (out / "annotated.mp4").is_file():
         files["annotated.mp4"] = out / "annotated.mp4"
-    summary = coach.summary()
     notes = [src.note]
     if src.skipped_packets and not partial:
         notes.append(

@@ -22,7 +22,7 @@ import numpy as np
 from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.loader import EXERCISES, load_exercise
 from posecheck.coach.schema import RuleSet
-from posecheck.coach.session import score_track
+from posecheck.coach.session import loop_seconds, score_track
 from posecheck.errors import InputError
 from posecheck.track import Track, TrackBuilder
 
@@ -152,6 +152,8 @@ def video_variant_track(
                 builder.append(frame.t, estimator.detect(image, frame.t, (w, h)))
                 if progress:
                     progress(frame.index + 1, info.frame_count)
+        if reader.loop_s is not None:
+            builder.meta["loop_s"] = reader.loop_s
     return builder.build()
 
 
@@ -169,6 +171,34 @@ def _cached_video_track(videos_dir: Path, clip: str, variant: str, cache_dir: st
 
 
 # ----- scoring --------------------------------------------------------------------------------------
+# Label times are to the nearest 0.25 s: a hold this close to a loop's end or start touches the seam.
+_SEAM_SLACK_S = 0.25
+
+
+def _looped_labels(lab: dict[str, Any], loop_s: float) -> dict[str, Any]:
+    """Labels made on one play of a looping animation, moved into its second play.
+
+    A hold that runs into the loop's end and one that starts the loop are one hold across the
+    seam (the labels of such clips say so): they become one.
+    """
+
+    def moved(x: dict[str, Any]) -> dict[str, Any]:
+        return {**x, "start_s": x["start_s"] + loop_s, "end_s": x["end_s"] + loop_s}
+
+    holds = [dict(h) for h in lab.get("holds", [])]
+    ending = [h for h in holds if h["end_s"] >= loop_s - _SEAM_SLACK_S]
+    starting = [h for h in holds if h["start_s"] <= _SEAM_SLACK_S]
+    joined = []
+    if ending and starting and ending[0] is not starting[0]:
+        joined = [{**ending[0], "end_s": loop_s + starting[0]["end_s"]}]
+        holds = [h for h in holds if h is not ending[0] and h is not starting[0]]
+    return {
+        **lab,
+        "reps": [moved(r) for r in lab.get("reps", [])],
+        "holds": [*joined, *(moved(h) for h in holds)],
+    }
+
+
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
@@ -177,9 +207,17 @@ def _swap(side: str | None) -> str | None:
     return {"left": "right", "right": "left"}.get(side or "", side)
 
 
-def compare(clip: str, lab: dict[str, Any], variant: str, summary: SessionSummary) -> ClipResult:
-    """Labelled vs measured for one clip (mirroring swaps the expected sides)."""
+def compare(
+    clip: str, lab: dict[str, Any], variant: str, summary: SessionSummary, loop_s: float | None = None
+) -> ClipResult:
+    """Labelled vs measured for one clip (mirroring swaps the expected sides).
+
+    For a looping animation (played twice, counted in the second play) the labels, made on one
+    play, are moved into the second play (see :func:`_looped_labels`).
+    """
     mirrored = variant == "mirrored"
+    if loop_s is not None:
+        lab = _looped_labels(lab, loop_s)
     by_side = lab.get("rep_count_by_side") or {}
     label_left, label_right = int(by_side.get("left", 0)), int(by_side.get("right", 0))
     if mirrored:
@@ -307,7 +345,7 @@ def evaluate(
                 if variant == "original":
                     originals[clip] = track
             summary = score_track(rules[ex], track).summary
-            results.append(compare(clip, lab, variant, summary))
+            results.append(compare(clip, lab, variant, summary, loop_seconds(track)))
     negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress, cache_dir)
     report: dict[str, Any] = {
         "clips": [asdict(r) for r in results],

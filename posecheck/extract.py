@@ -51,6 +51,11 @@ class Source:
         return self.reader.stop_reason if self.reader is not None else ""
 
     @property
+    def loop_s(self) -> float | None:
+        """One play's length of a looping animation played twice (known once the frames are consumed)."""
+        return self.reader.loop_s if self.reader is not None else None
+
+    @property
     def skipped_packets(self) -> int:
         """Damaged packets stepped over while decoding."""
         return self.reader.skipped_packets if self.reader is not None else 0
@@ -158,4 +163,6 @@ def extract_track(
                 if progress:
                     progress(frame.index + 1, src.frame_count)
         builder.meta.update(partial=src.partial, stop_reason=src.stop_reason)
+        if src.loop_s is not None:
+            builder.meta["loop_s"] = src.loop_s
     return builder.build()

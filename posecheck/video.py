@@ -12,6 +12,7 @@ an error.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Generator, Iterator
@@ -33,6 +34,12 @@ MAX_BAD_PACKETS_IN_A_ROW = 50
 # How much shorter than announced a video may end before we call it cut short: containers
 # round durations and the last frame's display time is not always counted.
 _SHORT_TOLERANCE_S = 0.5
+# An animation that loops (a GIF with a loop extension) has no first or last rep: a movement often
+# runs across the seam. It is played this many times so every rep is seen whole once; the reports
+# count what ends in the last play (one loop's worth, see coach.session.count_last_play).
+LOOP_PLAYS = 2
+# The loop extension sits before the first image, after the header and at most a 768-byte palette.
+_LOOP_EXTENSIONS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 RE_ENCODE_HINT = "re-encode it as H.264 MP4 (ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4)"
 
 
@@ -122,6 +129,13 @@ def sniff(path: str | Path) -> MediaKind:
     return MediaKind("unknown", "unknown")
 
 
+def loops_forever(path: str | Path) -> bool:
+    """Whether ``path`` is a GIF that tells players to loop it (the NETSCAPE2.0 extension)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return head[:6] in (b"GIF87a", b"GIF89a") and any(ext in head for ext in _LOOP_EXTENSIONS)
+
+
 def _looks_like_text(head: bytes) -> bool:
     if b"\x00" in head:
         return False
@@ -207,6 +221,10 @@ class VideoReader:
     ``max_long_side`` shrinks frames while converting them to RGB (one FFmpeg
     pass, cheaper than converting at full size and resizing after); ``info``
     keeps the video's own size.
+
+    A looping animation (see :func:`loops_forever`) is played :data:`LOOP_PLAYS`
+    times, time running on; ``loop_s`` is then the length of one play (known
+    once the first play is decoded), else None.
     """
 
     def __init__(self, path: str | Path, max_long_side: int | None = None) -> None:
@@ -215,14 +233,9 @@ class VideoReader:
         self.partial = False
         self.stop_reason = ""
         self.skipped_packets = 0
+        self.loop_s: float | None = None
         self._last_error = ""
-        try:
-            self._container = av.open(str(self.path), metadata_errors="ignore")
-        except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
-            raise InputError(
-                f"{self.path} is not a video FFmpeg can read ({_short(exc)}); check that it plays in a "
-                "video player, or export it again as MP4"
-            ) from None
+        self._container = self._open()
         try:
             self._stream = self._pick_stream()
             self._frames = self._decoded()
@@ -231,6 +244,18 @@ class VideoReader:
         except BaseException:
             self._container.close()
             raise
+        self._plays = LOOP_PLAYS if self.info.frame_count > 1 and loops_forever(self.path) else 1
+        if self._plays > 1:
+            self.info = dataclasses.replace(self.info, frame_count=self.info.frame_count * self._plays)
+
+    def _open(self) -> av.container.InputContainer:
+        try:
+            return av.open(str(self.path), metadata_errors="ignore")
+        except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(
+                f"{self.path} is not a video FFmpeg can read ({_short(exc)}); check that it plays in a "
+                "video player, or export it again as MP4"
+            ) from None
 
     def _pick_stream(self) -> av.video.stream.VideoStream:
         streams = self._container.streams
@@ -354,15 +379,33 @@ class VideoReader:
             return
 
     def __iter__(self) -> Iterator[Frame]:
+        step = 1.0 / self.info.fps
+        pending, self._first = self._first, None  # hand it out once; a second iteration yields nothing
+        if pending is None:
+            return
+        index, last_t, end = yield from self._play(pending, 0, 0.0, -math.inf)
+        self._check_complete(index, last_t, step)
+        for _ in range(self._plays - 1):
+            if self.partial:
+                break  # a damaged animation is not looped: the seam would be the damage
+            self.loop_s = end
+            self._frames.close()
+            self._container.close()
+            self._container = self._open()
+            self._stream = self._pick_stream()
+            self._frames = self._decoded()
+            index, last_t, end = yield from self._play(self._first_frame(), index, end, last_t)
+
+    def _play(
+        self, pending: av.VideoFrame | None, index: int, offset: float, last_t: float
+    ) -> Generator[Frame, None, tuple[int, float, float]]:
+        """One pass over the file, times shifted by ``offset``: (next index, last time, end time)."""
         stream = self._stream
         start = None
         if stream.start_time is not None and stream.time_base is not None:
             start = float(stream.start_time * stream.time_base)
         step = 1.0 / self.info.fps
-        last_t = -math.inf
-        index = 0
-        pending: av.VideoFrame | None = self._first
-        self._first = None  # hand it out once; a second iteration yields nothing
+        shown = step  # how long the last frame stays on screen
         frames = self._frames
         while True:
             if pending is not None:
@@ -377,7 +420,7 @@ class VideoReader:
                 start = pts_t  # no stream start time: count from the first frame with a time
             # Without a time (rare, raw streams) a frame is one nominal frame after the last.
             t = (
-                pts_t - start
+                offset + pts_t - start
                 if pts_t is not None and start is not None
                 else (last_t + step if index else 0.0)
             )
@@ -386,11 +429,13 @@ class VideoReader:
                 # keep time strictly increasing for the tracker.
                 t = last_t + 1e-3
             last_t = t
+            if frame.duration and frame.time_base is not None:
+                shown = float(frame.duration * frame.time_base)
             image = _rotate(self._to_rgb(frame), _display_rotation(frame))
             del frame  # hold one decoded frame at a time, not two
             yield Frame(index=index, t=t, image=image)
             index += 1
-        self._check_complete(index, last_t, step)
+        return index, last_t, last_t + shown
 
     def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
         """The frame as RGB, at most ``max_long_side`` pixels long (area averaging, as for the model)."""

@@ -49,3 +49,25 @@ def test_mirroring_swaps_the_labelled_sides() -> None:
     reps = [RepEvent("right", 1.2, 4.9, hold_s=1.8), RepEvent("left", 6.1, 9.8, hold_s=2.6)]
     result = compare("clip.mp4", LABEL, "mirrored", summary(reps, []))
     assert (result.label_left, result.label_right, result.sided_right) == (1, 1, 2)
+
+
+def test_a_looping_clip_is_scored_in_its_second_play_with_the_seam_hold_joined() -> None:
+    # One play is 3 s; the labels (made on one play) have a hold split by the seam and a rep.
+    label = {
+        **LABEL,
+        "rep_count": 1,
+        "rep_count_by_side": {"left": 0, "right": 1},
+        "reps": [{"side": "right", "start_s": 1.0, "end_s": 2.0}],
+        "holds": [
+            {"side": "right", "start_s": 0.0, "end_s": 0.5},
+            {"side": "right", "start_s": 2.5, "end_s": 3.0},
+        ],
+    }
+    # Counted in the second play: the rep at 4-5 s, one hold of 1 s across the seam at 3 s.
+    measured = summary([RepEvent("right", 4.0, 5.0)], [HoldEvent("right", 2.5, 3.5, 1.0, True)])
+    r = compare("clip.gif", label, "original", measured, loop_s=3.0)
+    assert (r.sided_reps, r.sided_right) == (1, 1)
+    assert r.label_holds_s == [pytest.approx(1.0)] and r.hold_errors == [pytest.approx(0.0)]
+    # Without the loop the same events miss the labels' times.
+    plain = compare("clip.gif", label, "original", measured)
+    assert plain.sided_right == 0

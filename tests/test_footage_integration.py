@@ -81,3 +81,21 @@ def test_committed_track_matches_a_fresh_extraction(footage: Path) -> None:
     err = np.abs(fresh.xy[both, 0] - shipped.xy[both, 0])
     visible = shipped.visibility[both, 0] > 0.5
     assert np.nanmedian(err[visible]) < 2.0  # pixels
+
+
+@pytest.mark.footage
+def test_looping_gif_counts_the_rep_across_its_seam(footage: Path, tmp_path: Path) -> None:
+    # The GIF loops; one pass starts mid-hold and ends mid-hold, so its one rep only exists across
+    # the seam. Played twice and counted in the second play: 1 right rep, and the report says why.
+    out = tmp_path / "gif"
+    clip = footage / "bird_dog" / "Lena-core-backrehabapp__bird_dog.gif"
+    assert main(["analyze", str(clip), "-e", "bird_dog", "-o", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["frames"]["total"] == 52  # 26 frames, played twice
+    assert report["reps"]["total"] == 1 and report["reps"]["right"] == 1
+    assert any("looping animation" in w for w in report["warnings"])
+    track = Track.load(out / "track.npz")
+    assert track.meta["loop_s"] == pytest.approx(3.12)
+    again = tmp_path / "again"
+    assert main(["analyze", str(out / "track.npz"), "-e", "bird_dog", "-o", str(again)]) == 0
+    assert json.loads((again / "report.json").read_text())["reps"] == report["reps"]

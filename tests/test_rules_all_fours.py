@@ -443,36 +443,32 @@ def test_golden_bird_dog_hpy_two_camera_angles() -> None:
     assert "leg_high" in {c.id for c in s.cues}
 
 
-def _looped(track: Track, times: int) -> Track:
-    dt = 1.0 / track.fps
-    t = np.concatenate([track.t + k * (track.t[-1] + dt) for k in range(times)])
-    return Track(
-        t,
-        np.concatenate([track.xy] * times),
-        np.concatenate([track.z] * times),
-        np.concatenate([track.visibility] * times),
-        np.concatenate([track.world] * times),
-        track.width,
-        track.height,
-        track.fps,
-        track.meta,
-    )
+def _first_play(track: Track) -> Track:
+    """The first of the plays a looping animation's track holds, as a plain one-pass track."""
+    keep = track.t < float(track.meta["loop_s"])
+    meta = {k: v for k, v in track.meta.items() if k != "loop_s"}
+    return Track(track.t[keep], track.xy[keep], track.z[keep], track.visibility[keep], track.world[keep],
+                 track.width, track.height, track.fps, meta)  # fmt: skip
 
 
 def test_golden_bird_dog_lena_looping_gif() -> None:
     # One pass of the GIF starts mid-hold and ends mid-hold: no complete rep is in it (0). Played
-    # as the loop it is, the return after the seam completes the right-leg rep: 1 right rep.
+    # as the loop it is (the track holds two plays), the return after the seam completes the
+    # right-leg rep: 1 right rep, counted once.
     track = Track.load(TRACKS / "bird_dog" / "Lena-core-backrehabapp__bird_dog.npz")
-    once = _summary("bird_dog", track)
+    assert track.meta["loop_s"] == pytest.approx(3.12) and track.t[-1] > 6.0
+    once = _summary("bird_dog", _first_play(track))
     assert once.reps_total == 0
-    twice = _summary("bird_dog", _looped(track, 2))
-    assert twice.reps_total == 1 and twice.rep_events[0].side == "right"
+    twice = _summary("bird_dog", track)
+    assert twice.reps_total == 1 and twice.reps_right == 1 and twice.rep_events[0].side == "right"
+    assert twice.rep_events[0].start_s < 3.12 < twice.rep_events[0].end_s  # across the seam
     assert twice.holds[0].seconds == pytest.approx(1.1, abs=0.5)  # labelled: ~1.1 s across the seam
+    assert any("looping animation" in w for w in twice.warnings)
 
 
 def test_golden_bird_dog_two_frame_gif_does_not_crash() -> None:
     s = golden("bird_dog", "bird_dog", "SiMikey-Gym-WebApp__GQ-knee-BIRDDOG_2frames")
-    assert s.reps_total == 0 and s.frames_total == 2
+    assert s.reps_total == 0 and s.frames_total == 4  # two frames, played twice (it loops)
 
 
 def test_golden_lower_back_stretch_trajnovd() -> None:

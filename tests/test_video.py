@@ -10,7 +10,7 @@ import pytest
 
 from posecheck.errors import InputError
 from posecheck.extract import open_source
-from posecheck.video import VideoReader, read_image, sniff
+from posecheck.video import LOOP_PLAYS, VideoReader, loops_forever, read_image, sniff
 from tests.conftest import ffmpeg, write_video
 
 
@@ -187,11 +187,42 @@ def test_unreadable_image_says_what_to_do(tmp_path: Path) -> None:
 
 def test_gif_is_read_as_frames(tmp_path: Path, make_video: Callable[..., Path]) -> None:
     gif = tmp_path / "anim.gif"
-    ffmpeg("-i", str(make_video("src.mp4", n=5)), str(gif))
+    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "-1", str(gif))  # plays once
     with VideoReader(gif) as reader:
         frames = list(reader)
     assert len(frames) == 5
     assert frames[0].image.shape == (120, 160, 3)
+
+
+@pytest.mark.parametrize("loop", [True, False], ids=["looping", "plays_once"])
+def test_a_looping_gif_is_played_twice_with_time_running_on(
+    tmp_path: Path, make_video: Callable[..., Path], loop: bool
+) -> None:
+    # A looping animation has no first or last rep: played twice, a rep across the seam is seen whole.
+    gif = tmp_path / "anim.gif"
+    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0" if loop else "-1", str(gif))
+    assert loops_forever(gif) is loop
+    with VideoReader(gif) as reader:
+        plays = LOOP_PLAYS if loop else 1
+        assert reader.info.frame_count == 5 * plays
+        frames = list(reader)
+        assert len(frames) == 5 * plays and [f.index for f in frames] == list(range(5 * plays))
+        times = np.array([f.t for f in frames])
+        assert np.all(np.diff(times) > 0)
+        if loop:
+            assert reader.loop_s == pytest.approx(5 / reader.info.fps, abs=0.02)
+            assert np.allclose(times[5:] - times[:5], reader.loop_s)
+            assert np.array_equal(frames[0].image, frames[5].image)
+        else:
+            assert reader.loop_s is None
+        assert not reader.partial
+
+
+def test_a_still_gif_is_not_looped(tmp_path: Path, make_video: Callable[..., Path]) -> None:
+    gif = tmp_path / "one.gif"
+    ffmpeg("-i", str(make_video("src.mp4", n=1)), "-loop", "0", str(gif))
+    with VideoReader(gif) as reader:
+        assert len(list(reader)) == 1 and reader.loop_s is None
 
 
 def test_write_video_helper_makes_what_it_says(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ class PreparedTrack:
     frames: list[PreparedFrame]
     filter: Filter
     postures: tuple[str, ...] = ()
+    loop_s: float | None = None  # one play's length when the track holds a looping animation played twice
 
     def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, 33, 2) xy, (N,) near_is_left and (N, 33) z arrays."""
@@ -59,7 +61,42 @@ def prepare_track(track: Track, settings: Filter, postures: tuple[str, ...] = ()
         settings.min_visibility,
         postures,
     )
-    return PreparedTrack(frames, settings, postures)
+    return PreparedTrack(frames, settings, postures, loop_seconds(track))
+
+
+def loop_seconds(track: Track) -> float | None:
+    """One play's length when ``track`` holds a looping animation played more than once, else None."""
+    value = track.meta.get("loop_s")
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def count_last_play(summary: SessionSummary, loop_s: float) -> SessionSummary:
+    """What a looping animation shows in one loop: the reps and holds that end in the last play.
+
+    The animation was played more than once (time running on), so a rep across the loop's seam is
+    seen whole; counting only what ends after ``loop_s`` counts each rep of the loop once. A hold
+    is at most one loop long (a pose held through the seam would otherwise grow with every play).
+    Times stay the played ones, as in the annotated video.
+    """
+    reps = [r for r in summary.rep_events if r.end_s >= loop_s]
+    holds = [
+        dataclasses.replace(h, seconds=min(h.seconds, loop_s)) if h.seconds > loop_s else h
+        for h in summary.holds
+        if h.end_s >= loop_s
+    ]
+    note = (
+        f"a looping animation: played twice ({loop_s:.2f} s a loop) so a rep across the loop's seam is "
+        "seen whole; the counts are one loop's (what ends in the second play)"
+    )
+    return dataclasses.replace(
+        summary,
+        reps_total=len(reps),
+        reps_left=None if summary.reps_left is None else sum(r.side == "left" for r in reps),
+        reps_right=None if summary.reps_right is None else sum(r.side == "right" for r in reps),
+        rep_events=reps,
+        holds=holds,
+        warnings=[*summary.warnings, note],
+    )
 
 
 def prepare_for(track: Track, rules: RuleSet) -> PreparedTrack:
@@ -91,7 +128,10 @@ def score_prepared(rules: RuleSet, prepared: PreparedTrack, keep_feedback: bool 
         if keep_feedback:
             feedback.append(fb)
     t = np.array([f.t for f in prepared.frames])
-    return ScoredSession(coach.summary(), t, values, feedback if keep_feedback else None)
+    summary = coach.summary()
+    if prepared.loop_s is not None:
+        summary = count_last_play(summary, prepared.loop_s)
+    return ScoredSession(summary, t, values, feedback if keep_feedback else None)
 
 
 def score_track(rules: RuleSet, track: Track, keep_feedback: bool = False) -> ScoredSession:
