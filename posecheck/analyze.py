@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from posecheck.coach.engine import Coach
+from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import count_last_play, prepare_for, score_prepared
@@ -32,6 +32,7 @@ from posecheck.errors import InputError, Interrupted
 from posecheck.extract import Source, load_estimator, open_source
 from posecheck.pipeline import Background, Prefetch
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
+from posecheck.pose.upright import UprightPose
 from posecheck.track import Track, TrackBuilder
 from posecheck.video import check_input_path, resize_long_side, sniff
 
@@ -274,7 +275,9 @@ def _analyze_frames(
     builder = TrackBuilder(
         src.width, src.height, src.fps, {"source": src.path.name, "still": src.still}, spool=True
     )
-    coach = Coach(rules, src.width, src.height)
+    # A picture that needs turning upright is found from the picture itself (see UprightPose).
+    pose = UprightPose(estimator, wanted_postures(rules), (src.width, src.height), probe=not src.still)
+    coach = Coach(rules, src.width, src.height, orientation_from_picture=not src.still)
     run = _Run()
     writer = VideoWriter(out / "annotated.mp4") if annotate else None
 
@@ -290,7 +293,10 @@ def _analyze_frames(
     interrupted = False
     try:
         for frame in frames:
-            people = estimator.detect(frame.image, frame.t, (src.width, src.height))
+            people = pose.detect(frame.image, frame.t)
+            if pose.just_decided:
+                coach.fix_orientation(pose.turns)
+                builder.meta["camera_turns"] = pose.turns
             tracked = people[0] if people else None
             fb = coach.update(
                 frame.t,
@@ -346,6 +352,9 @@ def _write_outputs(
     annotated: bool,
 ) -> AnalysisResult:
     builder.meta.update(partial=partial, stop_reason=stop_reason)
+    if not src.still:
+        # Never settled from the picture: the coach took it as filmed, and so must a re-score.
+        builder.meta.setdefault("camera_turns", 0)
     summary = coach.summary()
     if src.loop_s is not None:
         builder.meta["loop_s"] = src.loop_s

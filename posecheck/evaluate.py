@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from posecheck.coach.engine import wanted_postures
 from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.loader import EXERCISES, load_exercise
 from posecheck.coach.schema import RuleSet
@@ -126,10 +127,18 @@ TRACK_VARIANTS: dict[str, Callable[[Track], Track]] = {
 
 # ----- variants on video frames (the model runs again) ----------------------------------------------
 def video_variant_track(
-    path: Path, variant: str, progress: Callable[[int, int], None] | None = None
+    path: Path,
+    variant: str,
+    wanted: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Track:
-    """Run pose estimation on the frames of ``path`` transformed as ``variant``."""
+    """Run pose estimation on the frames of ``path`` transformed as ``variant``.
+
+    As ``posecheck analyze`` does: with the exercise's ``wanted`` postures the picture is
+    turned upright when the camera was on its side (see UprightPose).
+    """
     from posecheck.pose.estimator import PoseEstimator, PoseOptions
+    from posecheck.pose.upright import UprightPose
     from posecheck.video import VideoReader
 
     with VideoReader(path, PoseOptions().inference_long_side) as reader:
@@ -139,6 +148,7 @@ def video_variant_track(
         builder = TrackBuilder(w, h, fps, {"source": path.name, "variant": variant})
         next_t = -math.inf
         with PoseEstimator() as estimator:
+            pose = UprightPose(estimator, wanted, (w, h))
             for frame in reader:
                 if variant == "fps15":
                     if frame.t + 1e-6 < next_t:
@@ -149,22 +159,26 @@ def video_variant_track(
                     image = np.ascontiguousarray(image[:, ::-1])
                 elif variant == "rotated90":
                     image = np.ascontiguousarray(np.rot90(image, k=-1))
-                builder.append(frame.t, estimator.detect(image, frame.t, (w, h)))
+                builder.append(frame.t, pose.detect(image, frame.t))
                 if progress:
                     progress(frame.index + 1, info.frame_count)
+        if wanted:
+            builder.meta["camera_turns"] = pose.decided or 0
         if reader.loop_s is not None:
             builder.meta["loop_s"] = reader.loop_s
     return builder.build()
 
 
-def _cached_video_track(videos_dir: Path, clip: str, variant: str, cache_dir: str | Path | None) -> Track:
+def _cached_video_track(
+    videos_dir: Path, clip: str, variant: str, cache_dir: str | Path | None, wanted: tuple[str, ...] = ()
+) -> Track:
     """The model's track of ``clip`` in ``variant``, from ``cache_dir`` when it is there."""
     if cache_dir is None:
-        return video_variant_track(videos_dir / clip, variant)
+        return video_variant_track(videos_dir / clip, variant, wanted)
     cached = Path(cache_dir) / Path(clip).with_suffix(f".{variant}.npz")
     if cached.is_file():
         return Track.load(cached)
-    track = video_variant_track(videos_dir / clip, variant)
+    track = video_variant_track(videos_dir / clip, variant, wanted)
     cached.parent.mkdir(parents=True, exist_ok=True)
     track.save(cached)
     return track
@@ -341,7 +355,7 @@ def evaluate(
                 originals[clip] = base
                 track = TRACK_VARIANTS[variant](base)
             else:
-                track = _cached_video_track(videos_dir, clip, variant, cache_dir)
+                track = _cached_video_track(videos_dir, clip, variant, cache_dir, wanted_postures(rules[ex]))
                 if variant == "original":
                     originals[clip] = track
             summary = score_track(rules[ex], track).summary

@@ -72,8 +72,14 @@ class _Rep:
 class Coach:
     """Applies one rule set to a stream of frames."""
 
-    def __init__(self, rules: RuleSet, width: int = 1280, height: int = 720) -> None:
+    def __init__(
+        self, rules: RuleSet, width: int = 1280, height: int = 720, orientation_from_picture: bool = False
+    ) -> None:
+        """``orientation_from_picture``: the caller checks the picture itself for a camera on its side
+        (see :class:`posecheck.pose.upright.UprightPose`) and calls :meth:`fix_orientation`; until
+        then the frames are taken as filmed and kept to be replayed turned."""
         self.rules = rules
+        self._awaiting_picture = orientation_from_picture
         self.width, self.height = width, height
         self._metric_defs = rules.metric_defs()
         self._each = {m.name for m in rules.metrics if m.side == "each"}
@@ -81,7 +87,7 @@ class Coach:
         self._needs = [(p, side_index(p, "left"), side_index(p, "right")) for p in rules.needs]
         self._min_target_s = rules.movement.min_target_s
         self._hold_dose = rules.dose.hold_s
-        self._start(fixed_turns=None)
+        self._start(fixed_turns=0 if orientation_from_picture else None)
 
     def _start(self, fixed_turns: int | None) -> None:
         """Begin the set afresh: no frames seen, every state machine at its start."""
@@ -95,7 +101,9 @@ class Coach:
             fixed_turns=fixed_turns,
         )
         # Raw frames kept while the camera's orientation is undecided, to replay once it is.
-        self._replay: list[RawFrame] | None = None if self._prepare.orientation_decided else []
+        self._replay: list[RawFrame] | None = (
+            [] if self._awaiting_picture or not self._prepare.orientation_decided else None
+        )
         self.phase = "setup"
         self._posture_candidate = ("unknown", 0.0)
         self._stable_posture = "unknown"
@@ -145,13 +153,33 @@ class Coach:
         if replay is not None:
             replay.append((t, xy, z, visibility, people))
         frame = self._prepare(t, xy, z, visibility, people)
-        if replay is not None and self._prepare.orientation_decided:
+        if self._awaiting_picture:
+            if replay is not None and t - replay[0][0] > REPLAY_MAX_S:
+                self._replay = None  # too late to replay: a turn found now applies from now on
+        elif replay is not None and self._prepare.orientation_decided:
             self._replay = None
             if frame.quarter_turns and t - replay[0][0] <= REPLAY_MAX_S:
                 return self._replay_turned(replay, frame.quarter_turns)
         elif replay is not None and t - replay[0][0] > REPLAY_MAX_S:
             self._replay = None  # too late to replay: a turn found now applies from now on
         return self.step(frame, self.measure(frame))
+
+    def fix_orientation(self, quarter_turns: int) -> None:
+        """The camera's orientation as found from the picture: the set so far is replayed turned.
+
+        Only with ``orientation_from_picture``; frames older than ``REPLAY_MAX_S`` are not kept,
+        so a turn found later than that applies from now on.
+        """
+        if not self._awaiting_picture:
+            return
+        self._awaiting_picture = False
+        replay, self._replay = self._replay, None
+        if quarter_turns % 4 == 0:
+            return
+        if replay:
+            self._replay_turned(replay, quarter_turns)
+        else:
+            self._start(fixed_turns=quarter_turns)
 
     def _replay_turned(self, frames: list[RawFrame], quarter_turns: int) -> Feedback:
         """Start the set again with the camera turned, and run it up to now."""

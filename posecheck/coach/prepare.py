@@ -299,8 +299,12 @@ def prepare_arrays(
     settings: OneEuroSettings,
     min_visibility: float,
     wanted_postures: tuple[str, ...] = (),
+    fixed_turns: int | None = None,
 ) -> list[PreparedFrame]:
     """What :class:`FramePreparer` gives frame by frame, for a whole recording at once.
+
+    ``fixed_turns``: the camera's orientation is known (found from the picture when the
+    track was made), applied to every frame; None = guess it from the landmarks.
 
     The geometry is computed for all frames in a few numpy calls; only the
     parts that carry state from frame to frame (orientation decision, side
@@ -315,8 +319,8 @@ def prepare_arrays(
     idx = np.flatnonzero(found)
 
     # 1. Camera orientation: the streaming guesser's state machine, fed precomputed postures.
-    guess = OrientationGuess(wanted_postures)
-    turns = np.zeros(n, dtype=int)
+    guess = OrientationGuess(wanted_postures, fixed_turns=fixed_turns)
+    turns = np.full(n, guess.quarter_turns, dtype=int)
     if not guess.locked and len(idx):
         checks, last = [], -np.inf
         for i in idx:

@@ -60,8 +60,15 @@ def prepare_track(track: Track, settings: Filter, postures: tuple[str, ...] = ()
         OneEuroSettings(min_cutoff=settings.min_cutoff, beta=settings.beta),
         settings.min_visibility,
         postures,
+        camera_turns(track),
     )
     return PreparedTrack(frames, settings, postures, loop_seconds(track))
+
+
+def camera_turns(track: Track) -> int | None:
+    """Quarter turns of a camera on its side, when found from the picture as the track was made."""
+    value = track.meta.get("camera_turns")
+    return int(value) % 4 if isinstance(value, int) else None
 
 
 def loop_seconds(track: Track) -> float | None:

@@ -42,6 +42,7 @@ class PoseEstimator:
         self._census = (
             self._create(num_poses=2, video=False) if self.options.people_check_interval_s else None
         )
+        self._still: Any = None  # single-picture graph for detect_still, made when first needed
         self._last_ms = -1
         self._last_census_t = -np.inf
 
@@ -64,6 +65,8 @@ class PoseEstimator:
         self._tracker.close()
         if self._census is not None:
             self._census.close()
+        if self._still is not None and self._still is not self._census:
+            self._still.close()
         _return_freed_memory()
 
     def __enter__(self) -> PoseEstimator:
@@ -94,6 +97,24 @@ class PoseEstimator:
             others = _people(self._census.detect(image), width, height)
             people.extend(_not_the_same(people, others))
         return people
+
+    def detect_still(
+        self, rgb: np.ndarray, frame_size: tuple[int, int] | None = None
+    ) -> PersonLandmarks | None:
+        """The most prominent person in one picture on its own (no tracking state is touched).
+
+        For looking at a frame another way (e.g. turned) without disturbing the video tracker.
+        """
+        import mediapipe as mp
+
+        if self._still is None:
+            # The people check's single-picture graph when there is one (no second model in memory).
+            self._still = self._census or self._create(num_poses=1, video=False)
+        width, height = frame_size or (rgb.shape[1], rgb.shape[0])
+        small = resize_long_side(rgb, self.options.inference_long_side)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        people = _people(self._still.detect(image), width, height)
+        return people[0] if people else None
 
 
 def _people(result: Any, width: int, height: int) -> list[PersonLandmarks]:
