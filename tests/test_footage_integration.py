@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -16,6 +17,8 @@ import pytest
 from posecheck.cli import main
 from posecheck.extract import extract_track
 from posecheck.track import Track
+from posecheck.video import VideoReader
+from tests.conftest import ffmpeg
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,6 +30,13 @@ CLIPS = [
     ("leg_stretch/ndnam0109-fitness-content__straight_leg_hugs.mp4", "leg_stretch", 6),
     ("spine_stretch/Hpy2GitHub-merged-exercise__lower-trunk-rotation.mp4", "spine_stretch", 4),
 ]
+
+
+def analyze_report(media: Path, exercise: str, out: Path) -> dict[str, Any]:
+    """``posecheck analyze`` on ``media`` into ``out``; its report.json."""
+    assert main(["analyze", str(media), "-e", exercise, "-o", str(out)]) == 0
+    report: dict[str, Any] = json.loads((out / "report.json").read_text())
+    return report
 
 
 @pytest.mark.footage
@@ -58,10 +68,8 @@ def test_analyze_video_end_to_end(footage: Path, tmp_path: Path, clip: str, exer
 
 @pytest.mark.footage
 def test_still_image_is_a_posture_check(footage: Path, tmp_path: Path) -> None:
-    out = tmp_path / "still"
     image = footage / "bridge" / "yuhonas-free-exercise-db__Butt_Lift_Bridge_0.jpg"
-    assert main(["analyze", str(image), "-e", "bridge", "-o", str(out)]) == 0
-    report = json.loads((out / "report.json").read_text())
+    report = analyze_report(image, "bridge", tmp_path / "still")
     assert report["frames"] == {"total": 1, "with_pose": 1}
     assert report["still"]["posture"] == "supine"
     assert report["reps"]["total"] == 0
@@ -88,14 +96,29 @@ def test_looping_gif_counts_the_rep_across_its_seam(footage: Path, tmp_path: Pat
     # The GIF loops; one pass starts mid-hold and ends mid-hold, so its one rep only exists across
     # the seam. Played twice and counted in the second play: 1 right rep, and the report says why.
     out = tmp_path / "gif"
-    clip = footage / "bird_dog" / "Lena-core-backrehabapp__bird_dog.gif"
-    assert main(["analyze", str(clip), "-e", "bird_dog", "-o", str(out)]) == 0
-    report = json.loads((out / "report.json").read_text())
+    report = analyze_report(footage / "bird_dog" / "Lena-core-backrehabapp__bird_dog.gif", "bird_dog", out)
     assert report["frames"]["total"] == 52  # 26 frames, played twice
     assert report["reps"]["total"] == 1 and report["reps"]["right"] == 1
     assert any("looping animation" in w for w in report["warnings"])
     track = Track.load(out / "track.npz")
     assert track.meta["loop_s"] == pytest.approx(3.12)
-    again = tmp_path / "again"
-    assert main(["analyze", str(out / "track.npz"), "-e", "bird_dog", "-o", str(again)]) == 0
-    assert json.loads((again / "report.json").read_text())["reps"] == report["reps"]
+    assert analyze_report(out / "track.npz", "bird_dog", tmp_path / "again")["reps"] == report["reps"]
+
+
+@pytest.mark.footage
+@pytest.mark.slow
+def test_phone_on_its_side_without_metadata_is_turned_from_the_picture(footage: Path, tmp_path: Path) -> None:
+    # The glute-bridge clip turned 90 degrees clockwise in its pixels, with no rotation tag: the model
+    # reads the sideways body badly (head at the feet), so the picture itself must be turned upright.
+    sideways = tmp_path / "sideways.mp4"
+    source = footage / "bridge" / "ndnam0109-fitness-content__glute_bridges.mp4"
+    ffmpeg("-i", str(source), "-vf", "transpose=clock,scale=-2:540", "-an", "-c:v", "libx264",
+           "-preset", "ultrafast", str(sideways))  # fmt: skip
+    with VideoReader(sideways) as reader:
+        assert reader.info.rotation == 0 and reader.info.width > reader.info.height
+    out = tmp_path / "out"
+    report = analyze_report(sideways, "bridge", out)
+    assert report["reps"]["total"] == 3
+    track = Track.load(out / "track.npz")
+    assert track.meta["camera_turns"] == 1 and (track.width, track.height) == (960, 540)
+    assert analyze_report(out / "track.npz", "bridge", tmp_path / "again")["reps"] == report["reps"]
