@@ -47,6 +47,10 @@ class SidewaysBlindModel:
     def __init__(self, body: PersonLandmarks) -> None:
         self.body = body  # in upright-picture pixels
         self.still_calls = 0
+        self.restarts = 0
+
+    def restart_tracking(self) -> None:
+        self.restarts += 1
 
     def _read(self, rgb: np.ndarray, size: tuple[int, int]) -> PersonLandmarks:
         k = upright_turns(rgb)
@@ -107,6 +111,7 @@ def test_a_sideways_picture_is_turned_upright_and_landmarks_come_back_as_filmed(
         if pose.just_decided:
             decided_at = i / FPS
     assert pose.decided == (4 - filmed_turns) % 4 and pose.turns == pose.decided
+    assert model.restarts == 1  # the tracker's crop of the sideways picture is forgotten
     assert decided_at is not None and decided_at <= 1.5
     # Now the model sees the upright picture; landmarks are in the filmed picture's pixels.
     expected = rotate_points(body.xy.astype(np.float64), filmed_turns, W, H)
@@ -121,7 +126,7 @@ def test_an_upright_picture_is_settled_as_filmed_and_stops_looking() -> None:
     pose = UprightPose(model, wanted_postures(rules("bridge")), (W, H))  # type: ignore[arg-type]
     for i in range(int(2 * FPS)):
         pose.detect(UPRIGHT, i / FPS)
-    assert pose.decided == 0 and pose.turns == 0
+    assert pose.decided == 0 and pose.turns == 0 and model.restarts == 0
     assert model.still_calls == 0  # the upright reading showed the posture: nothing turned was needed
 
 

@@ -98,6 +98,15 @@ class PoseEstimator:
             people.extend(_not_the_same(people, others))
         return people
 
+    def restart_tracking(self) -> None:
+        """Forget the tracked person: the next frame is searched afresh.
+
+        The tracker crops each frame around the last pose; after the picture is turned that
+        crop is wrong, and the tracker can follow it for as long as its confidence holds.
+        """
+        self._tracker.close()
+        self._tracker = self._create(num_poses=1, video=True)
+
     def detect_still(
         self, rgb: np.ndarray, frame_size: tuple[int, int] | None = None
     ) -> PersonLandmarks | None:

@@ -98,3 +98,5 @@ class UprightPose:
             self._probing = False
             self.turns = self.decided = self._guess.quarter_turns
             self.just_decided = True
+            if self.turns:
+                self.estimator.restart_tracking()
