@@ -121,6 +121,32 @@ def test_a_sideways_picture_is_turned_upright_and_landmarks_come_back_as_filmed(
     assert model.still_calls == calls  # decided: no more looking at turned copies
 
 
+class SidewaysMissingModel(SidewaysBlindModel):
+    """Finds nobody at all on a picture that is not upright."""
+
+    def detect(
+        self, rgb: np.ndarray, t: float, frame_size: tuple[int, int] | None = None
+    ) -> list[PersonLandmarks]:
+        return super().detect(rgb, t, frame_size) if upright_turns(rgb) == 0 else []
+
+    def detect_still(
+        self, rgb: np.ndarray, frame_size: tuple[int, int] | None = None
+    ) -> PersonLandmarks | None:
+        self.still_calls += 1
+        return (
+            self._read(rgb, frame_size or (rgb.shape[1], rgb.shape[0])) if upright_turns(rgb) == 0 else None
+        )
+
+
+def test_a_sideways_picture_where_nobody_is_found_as_filmed_is_turned_too() -> None:
+    model = SidewaysMissingModel(lying_body())
+    filmed = TURNED[3]
+    pose = UprightPose(model, wanted_postures(rules("bridge")), (filmed.shape[1], filmed.shape[0]))  # type: ignore[arg-type]
+    found = [len(pose.detect(filmed, i / FPS)) for i in range(int(3 * FPS))]
+    assert pose.decided == 1
+    assert found[0] == 0 and found[-1] == 1
+
+
 def test_an_upright_picture_is_settled_as_filmed_and_stops_looking() -> None:
     model = SidewaysBlindModel(lying_body())
     pose = UprightPose(model, wanted_postures(rules("bridge")), (W, H))  # type: ignore[arg-type]

@@ -21,8 +21,8 @@ from posecheck.track import PersonLandmarks
 # How often a frame is also read turned while the orientation is unknown: two extra single-picture
 # inferences each time, so about 8 more per second of video (~0.25 s of CPU) for the first seconds.
 PROBE_EVERY_S = 0.25
-# After this long without a decision the picture is left as filmed (the coach's landmark-level
-# guess still runs): reading frames turned for a whole long video would cost a third more CPU.
+# After this long without a decision the picture is taken as filmed: reading frames turned for a
+# whole long video would cost a third more CPU.
 PROBE_FOR_S = 60.0
 
 
@@ -76,10 +76,11 @@ class UprightPose:
         if t - self._first_t > PROBE_FOR_S:
             self._probing = False
             return
-        if as_filmed is None or t - self._last_probe < PROBE_EVERY_S:
+        if t - self._last_probe < PROBE_EVERY_S:
             return
         self._last_probe = t
-        xy = as_filmed.xy.astype(np.float64)
+        # Nobody found as filmed can still be somebody lying in a sideways picture.
+        xy = as_filmed.xy.astype(np.float64) if as_filmed is not None else np.full((33, 2), np.nan)
         readings = [str(classify_posture(xy)[()])]
         incline = float(torso_incline(xy))
         for k in (1, 3):
