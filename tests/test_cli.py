@@ -43,6 +43,9 @@ class NoModel:
     def detect(self, rgb: np.ndarray, t: float, frame_size: Any = None) -> list[Any]:
         return []
 
+    def detect_still(self, rgb: np.ndarray, frame_size: Any = None) -> None:
+        return None
+
 
 def leftovers(folder: Path) -> list[str]:
     """Temporary files an atomic writer would leave if it were not atomic."""
@@ -215,6 +218,7 @@ SLOW_DRIVER = textwrap.dedent(
         def detect(self, rgb, t, frame_size=None):
             time.sleep(0.02)
             return []
+        def detect_still(self, rgb, frame_size=None): return None
 
     analyze.PoseEstimator = SlowNoModel
     from posecheck.cli import main
