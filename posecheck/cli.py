@@ -171,9 +171,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise PosecheckError(f"--out {out}: a track is saved as .npz; give a name ending in .npz")
     if out.exists() and not args.force:
         raise PosecheckError(f"{out} exists; pass --force to overwrite or choose another --out")
+    wanted: tuple[str, ...] = ()
+    if args.exercise:
+        from posecheck.coach.engine import wanted_postures
+        from posecheck.coach.loader import load_exercise
+
+        wanted = wanted_postures(load_exercise(args.exercise))
     progress = Progress(Path(args.input).name)
     try:
-        track = extract_track(args.input, PoseOptions(model=args.model), progress)
+        track = extract_track(args.input, PoseOptions(model=args.model), progress, wanted)
     finally:
         progress.close()
     track.save(out)
@@ -268,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="save the landmark track of a video (for re-scoring and tuning)")
     p.add_argument("input")
     p.add_argument("--out", "-o", required=True, help="track file (.npz)")
+    p.add_argument(
+        "--exercise",
+        "-e",
+        help="the exercise filmed: the picture is then checked for a phone on its side and turned "
+        "upright for the model, as analyze does",
+    )
     p.add_argument("--model", help="a MediaPipe pose landmarker .task file")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_extract)

@@ -85,12 +85,17 @@ def labelled_clips(labels: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dic
 
 
 # ----- variants on landmark tracks ------------------------------------------------------------------
+def _other_view(meta: dict[str, Any]) -> dict[str, Any]:
+    """Track metadata for a changed picture: a camera turn found from the original no longer holds."""
+    return {k: v for k, v in meta.items() if k != "camera_turns"}
+
+
 def mirror_track(track: Track) -> Track:
     """The track of the left-right mirrored video (labels kept as MediaPipe's, positions flipped)."""
     xy = track.xy.copy()
     xy[..., 0] = track.width - xy[..., 0]
     return Track(track.t, xy, track.z, track.visibility, track.world, track.width, track.height, track.fps,
-                 dict(track.meta))  # fmt: skip
+                 _other_view(track.meta))  # fmt: skip
 
 
 def rotate_track(track: Track) -> Track:
@@ -99,7 +104,7 @@ def rotate_track(track: Track) -> Track:
     xy[..., 0] = track.height - track.xy[..., 1]
     xy[..., 1] = track.xy[..., 0]
     return Track(track.t, xy, track.z, track.visibility, track.world, track.height, track.width, track.fps,
-                 dict(track.meta))  # fmt: skip
+                 _other_view(track.meta))  # fmt: skip
 
 
 def resample_track(track: Track, fps: float = 15.0) -> Track:

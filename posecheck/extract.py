@@ -149,20 +149,31 @@ def iter_frames(path: str | Path) -> tuple[Iterator[Frame], dict[str, object]]:
 
 
 def extract_track(
-    path: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None
+    path: str | Path,
+    options: PoseOptions | None = None,
+    progress: ProgressFn | None = None,
+    wanted: tuple[str, ...] = (),
 ) -> Track:
-    """Landmarks of every frame of ``path``; ``meta['partial']`` tells if decoding broke off."""
+    """Landmarks of every frame of ``path``; ``meta['partial']`` tells if decoding broke off.
+
+    With the exercise's ``wanted`` postures the picture is checked for a camera on its side and
+    turned upright for the model, as ``analyze`` does, and ``meta['camera_turns']`` says how.
+    """
+    from posecheck.pose.upright import UprightPose
+
     # Decoded straight to the model's input size: one FFmpeg pass instead of convert + resize.
     with open_source(path, (options or PoseOptions()).inference_long_side) as src:
         meta = {"source": src.path.name, "still": src.still, "rotation": src.rotation}
         builder = TrackBuilder(src.width, src.height, src.fps, meta)
-        size = (src.width, src.height)
         with load_estimator(options) as estimator:
+            pose = UprightPose(estimator, wanted, (src.width, src.height), probe=not src.still)
             for frame in src.frames:
-                builder.append(frame.t, estimator.detect(frame.image, frame.t, size))
+                builder.append(frame.t, pose.detect(frame.image, frame.t))
                 if progress:
                     progress(frame.index + 1, src.frame_count)
         builder.meta.update(partial=src.partial, stop_reason=src.stop_reason)
+        if wanted and not src.still:
+            builder.meta["camera_turns"] = pose.decided or 0
         if src.loop_s is not None:
             builder.meta["loop_s"] = src.loop_s
     return builder.build()

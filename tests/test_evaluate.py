@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
-from posecheck.evaluate import compare
+from posecheck.evaluate import compare, mirror_track, resample_track, rotate_track
+from posecheck.track import Track
 
 LABEL: dict[str, Any] = {
     "exercise": "spine_stretch",
@@ -71,3 +72,11 @@ def test_a_looping_clip_is_scored_in_its_second_play_with_the_seam_hold_joined()
     # Without the loop the same events miss the labels' times.
     plain = compare("clip.gif", label, "original", measured)
     assert plain.sided_right == 0
+
+
+def test_changed_pictures_forget_a_camera_turn_found_on_the_original() -> None:
+    track = Track.empty(640, 480, 30.0, {"camera_turns": 1, "source": "clip.mp4"})
+    for variant in (mirror_track, rotate_track):
+        meta = variant(track).meta
+        assert "camera_turns" not in meta and meta["source"] == "clip.mp4"
+    assert resample_track(track).meta["camera_turns"] == 1  # same picture, fewer frames

@@ -132,3 +132,9 @@ def test_phone_on_its_side_without_metadata_is_turned_from_the_picture(
     track = Track.load(out / "track.npz")
     assert track.meta["camera_turns"] == 1 and track.height == 540
     assert analyze_report(out / "track.npz", exercise, tmp_path / "again")["reps"] == report["reps"]
+    if suffix == ".mp4":
+        # extract with the exercise does the same picture check, so its track re-scores the same.
+        extracted = tmp_path / "extracted.npz"
+        assert main(["extract", str(sideways), "-e", exercise, "-o", str(extracted)]) == 0
+        assert Track.load(extracted).meta["camera_turns"] == 1
+        assert analyze_report(extracted, exercise, tmp_path / "from_extract")["reps"] == report["reps"]
