@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from posecheck.coach.engine import Coach
+from posecheck.coach.engine import Coach, _Rep
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
 from tests.synthetic import Pose2D, bridge_session, make_track, supine_landmarks
@@ -103,3 +103,20 @@ def test_second_person_needs_two_checks_in_a_row(bridge, census_hits: list[float
     s = coach.summary()
     assert ("two_people" in {c.id for c in s.cues}) is warned
     assert bool(s.warnings) is warned
+
+
+def test_a_reps_side_comes_from_frames_that_saw_both_sides_before_one_sided_ones() -> None:
+    # Figure-4: the crossed leg is the side whose OTHER ankle (the support foot) is lower. With the
+    # support foot hidden (NaN), "the lower of the two" would name the wrong leg: such frames only
+    # count when no frame measured both (here the mirrored clip's first rep came out on the wrong side).
+    coach = Coach(load_exercise("butt_stretch"))
+    rep = _Rep(start_s=0.0)
+    one_sided = {"support_foot_height.left": math.nan, "support_foot_height.right": 0.9}
+    both = {"support_foot_height.left": -0.2, "support_foot_height.right": 0.9}
+    for _ in range(20):
+        coach._vote(rep, one_sided)
+    assert coach._vote_side(rep) == "right"  # nothing better yet: the one-sided reading decides
+    for _ in range(5):
+        coach._vote(rep, both)
+    assert coach._vote_side(rep) == "left"
+    assert rep.side_votes == [5, 0] and rep.one_sided_votes == [0, 20]

@@ -62,7 +62,13 @@ class _Rep:
     hold_s: float = 0.0
     hold_start: float | None = None
     last_target_t: float | None = None
-    side_votes: list[int] = field(default_factory=lambda: [0, 0])
+    side_votes: list[int] = field(default_factory=lambda: [0, 0])  # frames with both sides measured
+    one_sided_votes: list[int] = field(default_factory=lambda: [0, 0])  # frames with one side unseen
+
+    def votes(self) -> list[int]:
+        """Left/right votes for the rep's side: a comparison of both sides outranks a reading of one."""
+        return self.side_votes if any(self.side_votes) else self.one_sided_votes
+
     faults: list[str] = field(default_factory=list)
     turns: deque[tuple[float, float]] = field(default_factory=deque)  # bounce detection
     trend: int = 0
@@ -562,17 +568,22 @@ class Coach:
         if name is None:
             return
         how = mv.side_pick if mv.side_metric else mv.pick
-        _, idx = pick((metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)), how)
+        pair = (metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan))
+        _, idx = pick(pair, how)
         if idx >= 0:
-            rep.side_votes[idx] += 1
+            # With one side unseen, "the lower/higher of the two" is only a guess (the unseen leg may
+            # be the one that is lower): such frames decide only when no frame saw both.
+            compared = not (math.isnan(pair[0]) or math.isnan(pair[1]))
+            (rep.side_votes if compared else rep.one_sided_votes)[idx] += 1
 
     def _vote_side(self, rep: _Rep) -> Side | None:
-        if not self.rules.has_sides or not any(rep.side_votes):
+        votes = rep.votes()
+        if not self.rules.has_sides or not any(votes):
             return None
-        return "left" if rep.side_votes[0] >= rep.side_votes[1] else "right"
+        return "left" if votes[0] >= votes[1] else "right"
 
     def _current_side(self) -> Side | None:
-        if self._rep is not None and any(self._rep.side_votes):
+        if self._rep is not None and any(self._rep.votes()):
             return self._vote_side(self._rep)
         return self._last_side
 
