@@ -25,7 +25,7 @@ from posecheck.coach.loader import EXERCISES, load_exercise
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import loop_seconds, score_track
 from posecheck.errors import InputError
-from posecheck.track import Track, TrackBuilder
+from posecheck.track import Track
 
 VARIANTS = ("original", "mirrored", "rotated90", "fps15")
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".gif", ".avi", ".mkv"}
@@ -140,37 +140,34 @@ def video_variant_track(
     """Run pose estimation on the frames of ``path`` transformed as ``variant``.
 
     As ``posecheck analyze`` does: with the exercise's ``wanted`` postures the picture is
-    turned upright when the camera was on its side (see UprightPose).
+    turned upright when the camera was on its side (see :func:`posecheck.extract.pose_track`).
     """
+    from posecheck.extract import pose_track
     from posecheck.pose.estimator import PoseEstimator, PoseOptions
-    from posecheck.pose.upright import UprightPose
-    from posecheck.video import VideoReader
+    from posecheck.pose.upright import turn_image
+    from posecheck.video import Frame, VideoReader
 
-    with VideoReader(path, PoseOptions().inference_long_side) as reader:
-        info = reader.info
-        w, h = (info.height, info.width) if variant == "rotated90" else (info.width, info.height)
-        fps = 15.0 if variant == "fps15" else info.fps
-        builder = TrackBuilder(w, h, fps, {"source": path.name, "variant": variant})
+    def transformed(frames: Iterator[Frame]) -> Iterator[Frame]:
         next_t = -math.inf
-        with PoseEstimator() as estimator:
-            pose = UprightPose(estimator, wanted, (w, h))
-            for frame in reader:
-                if variant == "fps15":
-                    if frame.t + 1e-6 < next_t:
-                        continue
-                    next_t = max(next_t, frame.t) + 1 / 15.0
-                image = frame.image
-                if variant == "mirrored":
-                    image = np.ascontiguousarray(image[:, ::-1])
-                elif variant == "rotated90":
-                    image = np.ascontiguousarray(np.rot90(image, k=-1))
-                builder.append(frame.t, pose.detect(image, frame.t))
-                if progress:
-                    progress(frame.index + 1, info.frame_count)
-        if wanted:
-            builder.meta["camera_turns"] = pose.decided or 0
-        if reader.loop_s is not None:
-            builder.meta["loop_s"] = reader.loop_s
+        for frame in frames:
+            if variant == "fps15":
+                if frame.t + 1e-6 < next_t:
+                    continue
+                next_t = max(next_t, frame.t) + 1 / 15.0
+            if variant == "mirrored":
+                frame.image = np.ascontiguousarray(frame.image[:, ::-1])
+            elif variant == "rotated90":
+                frame.image = turn_image(frame.image, -1)  # a phone turned clockwise
+            yield frame
+
+    with VideoReader(path, PoseOptions().inference_long_side) as reader, PoseEstimator() as estimator:
+        info = reader.info
+        size = (info.height, info.width) if variant == "rotated90" else (info.width, info.height)
+        fps = 15.0 if variant == "fps15" else info.fps
+        meta: dict[str, object] = {"source": path.name, "variant": variant}
+        builder = pose_track(
+            transformed(iter(reader)), size, fps, meta, estimator, wanted, reader, progress, info.frame_count
+        )
     return builder.build()
 
 

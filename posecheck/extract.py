@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +148,38 @@ def iter_frames(path: str | Path) -> tuple[Iterator[Frame], dict[str, object]]:
     return src.frames, info
 
 
+def pose_track(
+    frames: Iterable[Frame],
+    size: tuple[int, int],
+    fps: float,
+    meta: dict[str, object],
+    estimator: PoseEstimator,
+    wanted: tuple[str, ...] = (),
+    reader: VideoReader | None = None,
+    progress: ProgressFn | None = None,
+    total: int = 0,
+) -> TrackBuilder:
+    """Landmarks of ``frames`` (pictures of ``size``) in a track builder.
+
+    With the exercise's ``wanted`` postures the picture is checked for a camera on its side
+    and turned upright for the model, as ``analyze`` does (``meta['camera_turns']`` says how);
+    ``reader`` tells whether the frames were a looping animation played twice (``meta['loop_s']``).
+    """
+    from posecheck.pose.upright import UprightPose
+
+    builder = TrackBuilder(size[0], size[1], fps, meta)
+    pose = UprightPose(estimator, wanted, size)
+    for frame in frames:
+        builder.append(frame.t, pose.detect(frame.image, frame.t))
+        if progress:
+            progress(frame.index + 1, total)
+    if wanted:
+        builder.meta["camera_turns"] = pose.decided or 0
+    if reader is not None and reader.loop_s is not None:
+        builder.meta["loop_s"] = reader.loop_s
+    return builder
+
+
 def extract_track(
     path: str | Path,
     options: PoseOptions | None = None,
@@ -156,24 +188,15 @@ def extract_track(
 ) -> Track:
     """Landmarks of every frame of ``path``; ``meta['partial']`` tells if decoding broke off.
 
-    With the exercise's ``wanted`` postures the picture is checked for a camera on its side and
-    turned upright for the model, as ``analyze`` does, and ``meta['camera_turns']`` says how.
+    ``wanted``: the exercise's postures, to turn a sideways picture upright (see :func:`pose_track`).
     """
-    from posecheck.pose.upright import UprightPose
-
     # Decoded straight to the model's input size: one FFmpeg pass instead of convert + resize.
     with open_source(path, (options or PoseOptions()).inference_long_side) as src:
-        meta = {"source": src.path.name, "still": src.still, "rotation": src.rotation}
-        builder = TrackBuilder(src.width, src.height, src.fps, meta)
+        meta: dict[str, object] = {"source": src.path.name, "still": src.still, "rotation": src.rotation}
         with load_estimator(options) as estimator:
-            pose = UprightPose(estimator, wanted, (src.width, src.height), probe=not src.still)
-            for frame in src.frames:
-                builder.append(frame.t, pose.detect(frame.image, frame.t))
-                if progress:
-                    progress(frame.index + 1, src.frame_count)
+            builder = pose_track(
+                src.frames, (src.width, src.height), src.fps, meta, estimator,
+                () if src.still else wanted, src.reader, progress, src.frame_count,
+            )  # fmt: skip
         builder.meta.update(partial=src.partial, stop_reason=src.stop_reason)
-        if wanted and not src.still:
-            builder.meta["camera_turns"] = pose.decided or 0
-        if src.loop_s is not None:
-            builder.meta["loop_s"] = src.loop_s
     return builder.build()

@@ -159,10 +159,7 @@ class Coach:
         if replay is not None:
             replay.append((t, xy, z, visibility, people))
         frame = self._prepare(t, xy, z, visibility, people)
-        if self._awaiting_picture:
-            if replay is not None and t - replay[0][0] > REPLAY_MAX_S:
-                self._replay = None  # too late to replay: a turn found now applies from now on
-        elif replay is not None and self._prepare.orientation_decided:
+        if replay is not None and self._prepare.orientation_decided and not self._awaiting_picture:
             self._replay = None
             if frame.quarter_turns and t - replay[0][0] <= REPLAY_MAX_S:
                 return self._replay_turned(replay, frame.quarter_turns)

@@ -83,11 +83,8 @@ class PoseEstimator:
         Pixels of ``rgb``, or of ``frame_size`` (width, height) when ``rgb`` is a
         shrunken copy of a larger frame.
         """
-        import mediapipe as mp
-
         width, height = frame_size or (rgb.shape[1], rgb.shape[0])
-        small = resize_long_side(rgb, self.options.inference_long_side)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        image = self._model_input(rgb)
         # MediaPipe wants strictly increasing integer milliseconds.
         ms = max(round(t * 1000), self._last_ms + 1)
         self._last_ms = ms
@@ -114,16 +111,19 @@ class PoseEstimator:
 
         For looking at a frame another way (e.g. turned) without disturbing the video tracker.
         """
-        import mediapipe as mp
-
         if self._still is None:
             # The people check's single-picture graph when there is one (no second model in memory).
             self._still = self._census or self._create(num_poses=1, video=False)
         width, height = frame_size or (rgb.shape[1], rgb.shape[0])
-        small = resize_long_side(rgb, self.options.inference_long_side)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
-        people = _people(self._still.detect(image), width, height)
+        people = _people(self._still.detect(self._model_input(rgb)), width, height)
         return people[0] if people else None
+
+    def _model_input(self, rgb: np.ndarray) -> Any:
+        """The frame as MediaPipe takes it, shrunk to the inference size."""
+        import mediapipe as mp
+
+        small = resize_long_side(rgb, self.options.inference_long_side)
+        return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
 
 
 def _people(result: Any, width: int, height: int) -> list[PersonLandmarks]:
