@@ -211,7 +211,8 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
         lying & (front_up < -0.3),
         upright & straight_legs & (hip_drop > 1.2),
         bent_upright & one_knee_down,
-        bent_upright & both_knees_down & (hip_drop > 0.5),
+        # Both shins on the floor: kneeling upright or sat back on the heels alike.
+        bent_upright & both_knees_down,
         bent_upright & ~one_knee_down & ~both_knees_down,
     )
     # At most one reading is true, so this sum is its code (0 = none, "unknown").
@@ -337,7 +338,7 @@ class FrameGeometry:
         if shin_flat_l != shin_flat_r:
             return "half_kneeling"
         if shin_flat_l and shin_flat_r:
-            return "kneeling" if hip_drop > 0.5 else "unknown"
+            return "kneeling"  # upright on the knees, or sat back on the heels
         return "sitting"
 
 

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from posecheck.body import anatomical_right_is_near, classify_posture, classify_view, mirror_points
+from posecheck.body import (
+    FrameGeometry,
+    anatomical_right_is_near,
+    classify_posture,
+    classify_view,
+    mirror_points,
+)
 from posecheck.coach.prepare import SideResolver
 from tests.synthetic import Pose2D, supine_landmarks
 
@@ -71,3 +77,15 @@ def test_missing_person_is_unknown() -> None:
     nan = np.full((33, 2), np.nan)
     assert classify_posture(nan)[()] == "unknown"
     assert classify_view(nan)[()] == "unknown"
+
+
+@pytest.mark.parametrize("torso_tilt", [80.0, 85.0])
+def test_sitting_back_on_the_heels_is_kneeling(torso_tilt: float) -> None:
+    # Torso upright, thighs forward, shins folded back flat under them: both shins on the floor
+    # with the hips down on the heels (the way many people start a child's pose). The hips are
+    # less than half a torso above the ankles, which used to read "unknown".
+    fold = {"hip_flex_near": 90, "hip_flex_far": 90, "knee_flex_near": 170, "knee_flex_far": 170}
+    pose = Pose2D(torso_tilt=torso_tilt, **fold)
+    xy, _, _ = supine_landmarks(pose)
+    assert classify_posture(xy)[()] == "kneeling"
+    assert FrameGeometry(xy).posture() == "kneeling"

@@ -25,6 +25,7 @@ from posecheck.body import (
     torso_axis,
     torso_incline,
 )
+from posecheck.coach.gate import visible_landmarks
 from posecheck.filters import OneEuroFilter, OneEuroSettings
 
 
@@ -258,7 +259,7 @@ class FramePreparer:
             # A cut or a new person: old positions would smear into the new ones.
             self._filter.reset()
         smooth = self._filter(xy, t)
-        smooth[vis < self.min_visibility] = np.nan
+        smooth[~visible_landmarks(smooth, vis, self.min_visibility, near_left, raw.view() == "side")] = np.nan
         seen = FrameGeometry(smooth)
         posture, view = seen.posture(), seen.view()
         image_xy = rotate_points(smooth, -turns, *self._turned_size(turns)) if turns else smooth
@@ -388,7 +389,7 @@ def prepare_arrays(
             filt.reset()
         smooth[i] = filt(upright[i], float(t[i]))
         previous = i
-    smooth[vis < min_visibility] = np.nan
+    smooth[~visible_landmarks(smooth, vis, min_visibility, near_left, side_view)] = np.nan
 
     # 4. Posture and view of what the rules will see.
     smooth_torso = torso_axis(smooth)
