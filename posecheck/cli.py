@@ -227,14 +227,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_live(args: argparse.Namespace) -> int:
     """Coach from a webcam or a recording in a desktop window (cues printed without a display)."""
     from posecheck.coach.loader import load_exercise
-    from posecheck.desktop import LiveOptions, camera_frames, run_live, video_frames
+    from posecheck.coach.session import count_last_play
+    from posecheck.desktop import LiveOptions, RecordingFrames, camera_frames, run_live
 
     rules = load_exercise(args.exercise, args.rules)
-    frames = video_frames(args.video, realtime=not args.fast) if args.video else camera_frames(args.camera)
+    recording = RecordingFrames(args.video, realtime=not args.fast) if args.video else None
     print(f"{rules.title}: {rules.camera.placement}")
-    summary = run_live(frames, rules, LiveOptions(window=not args.no_window))
+    summary = run_live(recording or camera_frames(args.camera), rules, LiveOptions(window=not args.no_window))
+    if recording is not None and recording.loop_s is not None:
+        summary = count_last_play(summary, recording.loop_s)
+        print(f"note: {summary.warnings[-1]}")
     sides = f" (left {summary.reps_left}, right {summary.reps_right})" if rules.has_sides else ""
-    holds = ", ".join(f"{h.seconds:.0f} s" for h in summary.holds)
+    holds = ", ".join(f"{h.seconds:.1f} s" for h in summary.holds)
     print(f"set done: {summary.reps_total} reps{sides}" + (f"; holds {holds}" if holds else ""))
     return EXIT_OK
 

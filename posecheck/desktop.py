@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,22 +53,34 @@ def camera_frames(index: int) -> Iterator[tuple[np.ndarray, float]]:
         cap.release()
 
 
-def video_frames(path: str | Path, realtime: bool) -> Iterator[tuple[np.ndarray, float]]:
-    """Frames of a recording, paced at their own timestamps when ``realtime``."""
-    with VideoReader(path) as reader:
-        start = time.monotonic()
-        for frame in reader:
-            if realtime:
-                wait = frame.t - (time.monotonic() - start)
-                if wait > 0:
-                    time.sleep(wait)
-                elif wait < -0.1:
-                    continue  # behind, as a live camera would be: drop the frame
-            yield frame.image, frame.t
+class RecordingFrames:
+    """Frames of a recording as a camera would give them, paced at their own timestamps when ``realtime``.
+
+    A looping animation is played twice, as ``analyze`` plays it; ``loop_s`` (one play's length)
+    is known once the first play has ended, so the set's counts can be one loop's.
+    """
+
+    def __init__(self, path: str | Path, realtime: bool) -> None:
+        self.path, self.realtime = path, realtime
+        self.loop_s: float | None = None
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
+        with VideoReader(self.path) as reader:
+            start = time.monotonic()
+            for frame in reader:
+                self.loop_s = reader.loop_s  # kept current: the user may stop before the end
+                if self.realtime:
+                    wait = frame.t - (time.monotonic() - start)
+                    if wait > 0:
+                        time.sleep(wait)
+                    elif wait < -0.1:
+                        continue  # behind, as a live camera would be: drop the frame
+                yield frame.image, frame.t
+            self.loop_s = reader.loop_s
 
 
 def run_live(
-    frames: Iterator[tuple[np.ndarray, float]],
+    frames: Iterable[tuple[np.ndarray, float]],
     rules: RuleSet,
     options: LiveOptions,
     say: Callable[[str], None] = print,

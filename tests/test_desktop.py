@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from posecheck import desktop
 from posecheck.cli import main
+from posecheck.coach.feedback import RepEvent, SessionSummary
+from posecheck.coach.schema import RuleSet
+from posecheck.desktop import LiveOptions, RecordingFrames
+from tests.conftest import ffmpeg
 
 
 @pytest.mark.footage
@@ -32,3 +39,40 @@ def test_missing_camera_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_exercise_for_live(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["live", "--camera", "0", "-e", "brige", "--no-window"]) == 2
     assert "did you mean 'bridge'" in capsys.readouterr().err
+
+
+def test_a_looping_recording_played_live_knows_its_loop(
+    tmp_path: Path, make_video: Callable[..., Path]
+) -> None:
+    gif = tmp_path / "anim.gif"
+    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0", str(gif))
+    recording = RecordingFrames(gif, realtime=False)
+    assert recording.loop_s is None
+    assert len(list(recording)) == 10  # played twice, as analyze plays it
+    assert recording.loop_s == pytest.approx(0.5, abs=0.02)
+
+
+def test_live_counts_one_loop_of_a_looping_recording(
+    tmp_path: Path,
+    make_video: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The coach saw both plays (a rep in each); the set is what one loop shows, as in `analyze`.
+    gif = tmp_path / "anim.gif"
+    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0", str(gif))
+
+    def both_plays(
+        frames: Iterable[tuple[np.ndarray, float]], rules: RuleSet, options: LiveOptions
+    ) -> SessionSummary:
+        times = [t for _, t in frames]
+        reps = [RepEvent("left", 0.0, 0.3), RepEvent("left", 0.5, 0.8)]
+        return SessionSummary(
+            rules.exercise, times[-1], 2, 2, 0, reps, [], [], len(times), len(times), [], []
+        )
+
+    monkeypatch.setattr(desktop, "run_live", both_plays)
+    assert main(["live", "--video", str(gif), "-e", "bird_dog", "--no-window", "--fast"]) == 0
+    out = capsys.readouterr().out
+    assert "looping animation" in out
+    assert out.strip().endswith("set done: 1 reps (left 1, right 0)")
