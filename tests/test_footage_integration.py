@@ -138,3 +138,20 @@ def test_phone_on_its_side_without_metadata_is_turned_from_the_picture(
         assert main(["extract", str(sideways), "-e", exercise, "-o", str(extracted)]) == 0
         assert Track.load(extracted).meta["camera_turns"] == 1
         assert analyze_report(extracted, exercise, tmp_path / "from_extract")["reps"] == report["reps"]
+
+
+@pytest.mark.footage
+@pytest.mark.slow
+def test_a_small_person_far_from_the_camera_is_found_and_counted(footage: Path, tmp_path: Path) -> None:
+    # The bird dog's first camera angle (0-11 s: 4 labelled reps, seen from behind at an angle) with
+    # the person shrunk to half size in the same 1920 x 1080 frame: ~11% of its width. The whole
+    # picture, shrunk for the detector, then shows too small a person to be found.
+    small = tmp_path / "small.mp4"
+    ffmpeg(
+        "-t", "11", "-i", str(footage / "bird_dog" / "Hpy2GitHub-merged-exercise__bird-dog.mp4"),
+        "-vf", "scale=iw/2:ih/2,pad=iw*2:ih*2:(ow-iw)/2:(oh-ih)/2", "-an", "-c:v", "libx264",
+        "-preset", "ultrafast", str(small),
+    )  # fmt: skip
+    report = analyze_report(small, "bird_dog", tmp_path / "out")
+    assert report["frames"]["with_pose"] >= 0.9 * report["frames"]["total"]
+    assert report["reps"] == {"total": 4, "left": 2, "right": 2}

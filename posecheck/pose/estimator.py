@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from posecheck.pose.model import resolve_model
+from posecheck.pose.zoom import PersonZoom, search_tiles, shift
 from posecheck.track import NUM_LANDMARKS, PersonLandmarks
 from posecheck.video import resize_long_side
 
@@ -45,6 +46,7 @@ class PoseEstimator:
         self._still: Any = None  # single-picture graph for detect_still, made when first needed
         self._last_ms = -1
         self._last_census_t = -np.inf
+        self._zoom = PersonZoom()
 
     def _create(self, num_poses: int, video: bool) -> Any:
         from mediapipe.tasks.python import BaseOptions
@@ -81,31 +83,61 @@ class PoseEstimator:
         """Landmarks of the tracked person (first) and any other person found, in pixels.
 
         Pixels of ``rgb``, or of ``frame_size`` (width, height) when ``rgb`` is a
-        shrunken copy of a larger frame.
+        shrunken copy of a larger frame. A person small in the picture is looked for in
+        parts of it (see :mod:`posecheck.pose.zoom`).
         """
         width, height = frame_size or (rgb.shape[1], rgb.shape[0])
-        image = self._model_input(rgb)
+        sx, sy = width / rgb.shape[1], height / rgb.shape[0]
+        zoomed = self._zoom.region is not None
+        x0, y0, x1, y1 = self._zoom.region or (0, 0, rgb.shape[1], rgb.shape[0])
+        image = self._model_input(rgb[y0:y1, x0:x1])
+        size, corner = ((x1 - x0) * sx, (y1 - y0) * sy), (x0 * sx, y0 * sy)
         # MediaPipe wants strictly increasing integer milliseconds.
         ms = max(round(t * 1000), self._last_ms + 1)
         self._last_ms = ms
-        people = _people(self._tracker.detect_for_video(image, ms), width, height)
+        people = _people(self._tracker.detect_for_video(image, ms), *size)
         if self._census is not None and t - self._last_census_t >= self.options.people_check_interval_s:
             self._last_census_t = t
-            others = _people(self._census.detect(image), width, height)
+            others = _people(self._census.detect(image), *size)
             people.extend(_not_the_same(people, others))
+        people = [shift(p, *corner) for p in people] if zoomed else people
+        tracked = people[0].xy / np.array([sx, sy], np.float32) if people else None
+        if self._zoom.observe(t, tracked, rgb.shape[1], rgb.shape[0]):
+            self._restart_tracker()  # its last crop was in the old region's pixels
+        if not people and self._zoom.search_due(t):
+            found = self._search_tiles(rgb, (sx, sy))
+            if self._zoom.searched(
+                t, None if found is None else found.xy / np.array([sx, sy]), *rgb.shape[1::-1]
+            ):
+                self._restart_tracker()
+            people = [found] if found is not None else []
         return people
 
+    def _search_tiles(self, rgb: np.ndarray, scale: tuple[float, float]) -> PersonLandmarks | None:
+        """The most visible person found in tiles of the picture, in the whole picture's pixels."""
+        best, best_visibility = None, -1.0
+        sx, sy = scale
+        for x0, y0, x1, y1 in search_tiles(rgb.shape[1], rgb.shape[0]):
+            person = self.detect_still(rgb[y0:y1, x0:x1], ((x1 - x0) * sx, (y1 - y0) * sy))
+            if person is not None and float(person.visibility.mean()) > best_visibility:
+                best, best_visibility = shift(person, x0 * sx, y0 * sy), float(person.visibility.mean())
+        return best
+
     def restart_tracking(self) -> None:
-        """Forget the tracked person: the next frame is searched afresh.
+        """Forget the tracked person: the next frame is searched afresh, in the whole picture.
 
         The tracker crops each frame around the last pose; after the picture is turned that
         crop is wrong, and the tracker can follow it for as long as its confidence holds.
         """
+        self._zoom.reset()
+        self._restart_tracker()
+
+    def _restart_tracker(self) -> None:
         self._tracker.close()
         self._tracker = self._create(num_poses=1, video=True)
 
     def detect_still(
-        self, rgb: np.ndarray, frame_size: tuple[int, int] | None = None
+        self, rgb: np.ndarray, frame_size: tuple[float, float] | None = None
     ) -> PersonLandmarks | None:
         """The most prominent person in one picture on its own (no tracking state is touched).
 
@@ -126,7 +158,7 @@ class PoseEstimator:
         return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
 
 
-def _people(result: Any, width: int, height: int) -> list[PersonLandmarks]:
+def _people(result: Any, width: float, height: float) -> list[PersonLandmarks]:
     people = []
     for landmarks, world_landmarks in zip(result.pose_landmarks, result.pose_world_landmarks):
         raw = np.array([(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in landmarks], np.float32)
