@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecheck.coach.gate import MAX_BONE_RATIO, visible_landmarks
+from posecheck.coach.gate import MAX_BONE_RATIO, BoneMemory, visible_landmarks
 from posecheck.landmarks import INDEX
 from tests.synthetic import Pose2D, supine_landmarks
 
@@ -77,3 +77,28 @@ def test_many_frames_at_once_equal_one_frame_at_a_time(seed: int) -> None:
             batch[i] == visible_landmarks(xy[i], vis[i], THRESHOLD, bool(near_left[i]), bool(side[i]))
         ).all()
     assert (batch & ~(vis >= THRESHOLD)).any()  # some landmarks were rescued: the comparison meant something
+
+
+def test_an_under_rated_near_joint_is_kept_at_its_remembered_bone_length() -> None:
+    memory = BoneMemory()
+    xy, vis = side_view_figure()
+    seen = vis >= THRESHOLD
+    for i in range(60):  # two seconds well seen
+        memory.rescue(i / 30, xy, seen, seen.copy(), False, True)
+    vis[INDEX["right_ankle"]] = 0.3
+    seen = vis >= THRESHOLD
+    keep = seen.copy()
+    memory.rescue(2.0, xy, seen, keep, False, True)
+    assert keep[INDEX["right_ankle"]]
+    # The same joint where the shin would be 1.5 times as long: not the limb that was followed.
+    knee, ankle = xy[INDEX["right_knee"]], xy[INDEX["right_ankle"]]
+    stretched = xy.copy()
+    stretched[INDEX["right_ankle"]] = knee + 1.5 * (ankle - knee)
+    keep = seen.copy()
+    memory.rescue(2.1, stretched, seen, keep, False, True)
+    assert not keep[INDEX["right_ankle"]]
+    # Forgotten after a cut; and never rescued without a bone seen well before.
+    memory.reset()
+    keep = seen.copy()
+    memory.rescue(2.2, xy, seen, keep, False, True)
+    assert not keep[INDEX["right_ankle"]]

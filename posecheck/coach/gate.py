@@ -10,7 +10,9 @@ length in the picture is its real length or less (projection only shortens), and
 bone's real length is the near one's (left and right limbs are the same length), so a far
 elbow, wrist, knee or ankle below the visibility threshold is kept when it hangs from a kept
 joint at no more than ``MAX_BONE_RATIO`` times the near twin's length in the same frame.
-Near-side landmarks, and every landmark outside side views, keep the plain threshold.
+A near elbow, wrist, knee or ankle below the threshold is kept when its bone has the length it had
+while well seen in the last seconds (:class:`BoneMemory`). Outside side views every landmark keeps
+the plain threshold.
 """
 
 from __future__ import annotations
@@ -88,3 +90,65 @@ def _rescue_rows(xy: np.ndarray, keep: np.ndarray, near_left: bool) -> np.ndarra
             plausible = far_len <= MAX_BONE_RATIO * near_len
         keep[:, far_b] |= keep[:, far_a] & keep[:, near_a] & keep[:, near_b] & plausible
     return keep
+
+
+# A near joint below the threshold is kept when its bone from a kept joint has, within this share,
+# the length the bone had in the last seconds it was well seen (time constant below). A limb the
+# model places where it was, at the length it had, is a limb it has followed, not guessed.
+NEAR_TOLERANCE = 0.25
+NEAR_MEMORY_S = 2.0
+# (near parent, near child) per bone, for each side facing the camera.
+_NEAR_BONES = {near_left: [(a, b) for a, b, _, _ in bones] for near_left, bones in _BONES.items()}
+
+
+class BoneMemory:
+    """The near limbs' bone lengths in the picture, learnt from frames where both ends were well seen.
+
+    In a side view the near limb has no visible twin to be measured by (its twin is the occluded
+    one), and MediaPipe sometimes under-rates it: on the mirrored figure-4 it read the near ankle
+    at visibility 0.3-0.57 through a whole hold in which the shin kept its length. Its reference is
+    then its own recent length. Stateful, like the smoothing: reset it where that is reset (a cut,
+    the person lost), and feed it every frame in order.
+    """
+
+    def __init__(self) -> None:
+        self._length = np.full(33, np.nan)  # by child joint: the length of the bone ending there
+        self._t: float | None = None
+
+    def reset(self) -> None:
+        """Forget the lengths (a cut, or the person lost)."""
+        self._length[:] = np.nan
+        self._t = None
+
+    def rescue(
+        self,
+        t: float,
+        xy: np.ndarray,
+        well_seen: np.ndarray,
+        keep: np.ndarray,
+        near_left: bool,
+        side_view: bool,
+    ) -> None:
+        """Add to ``keep`` (33,) the near joints whose bone has its remembered length; then learn.
+
+        ``well_seen`` (33,) is the plain visibility threshold's answer, the only one learnt from.
+        """
+        dt = 0.0 if self._t is None else max(t - self._t, 0.0)
+        self._t = t
+        if not side_view:
+            return
+        p, length = xy.tolist(), self._length
+        bones = _NEAR_BONES[near_left]
+        for a, b in bones:
+            remembered = length[b]  # NaN until the bone was well seen: every comparison is False
+            if (
+                not keep[b]
+                and keep[a]
+                and abs(math.dist(p[a], p[b]) - remembered) <= NEAR_TOLERANCE * remembered
+            ):
+                keep[b] = True
+        learn = 1.0 - math.exp(-dt / NEAR_MEMORY_S)
+        for a, b in bones:
+            if well_seen[a] and well_seen[b]:
+                now = math.dist(p[a], p[b])
+                length[b] = now if length[b] != length[b] else length[b] + learn * (now - length[b])
