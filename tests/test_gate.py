@@ -1,11 +1,10 @@
-"""Far-side limbs in side views are kept on a plausible body, not on MediaPipe's visibility alone."""
+"""Limbs in side views are kept on a plausible body, not on MediaPipe's visibility alone."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from posecheck.coach.gate import MAX_BONE_RATIO, BoneMemory, visible_landmarks
+from posecheck.coach.gate import MAX_BONE_RATIO, LandmarkGate
 from posecheck.landmarks import INDEX
 from tests.synthetic import Pose2D, supine_landmarks
 
@@ -19,7 +18,8 @@ def side_view_figure() -> tuple[np.ndarray, np.ndarray]:
 
 
 def keep(xy: np.ndarray, vis: np.ndarray, *, side_view: bool = True) -> dict[str, bool]:
-    mask = visible_landmarks(xy, vis, THRESHOLD, near_is_left=False, side_view=side_view)
+    """One frame through a fresh gate (nothing remembered yet)."""
+    mask = LandmarkGate(THRESHOLD)(0.0, xy, vis, near_is_left=False, side_view=side_view)
     return {name: bool(mask[i]) for name, i in INDEX.items()}
 
 
@@ -59,46 +59,21 @@ def test_near_side_and_front_views_keep_the_plain_threshold() -> None:
     assert not keep(xy, vis, side_view=False)["left_knee"]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_many_frames_at_once_equal_one_frame_at_a_time(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    frames = []
-    for _ in range(200):
-        pose = Pose2D(*rng.uniform([0, 0, 0, 0], [120, 120, 150, 150]))
-        xy, _, _ = supine_landmarks(pose, head_left=bool(rng.integers(2)))
-        frames.append(xy + rng.normal(0, 15, xy.shape))
-    xy = np.array(frames)
-    vis = rng.uniform(0, 1, (200, 33))
-    near_left = rng.uniform(size=200) > 0.5
-    side = rng.uniform(size=200) > 0.3
-    batch = visible_landmarks(xy, vis, THRESHOLD, near_left, side)
-    for i in range(200):
-        assert (
-            batch[i] == visible_landmarks(xy[i], vis[i], THRESHOLD, bool(near_left[i]), bool(side[i]))
-        ).all()
-    assert (batch & ~(vis >= THRESHOLD)).any()  # some landmarks were rescued: the comparison meant something
-
-
 def test_an_under_rated_near_joint_is_kept_at_its_remembered_bone_length() -> None:
-    memory = BoneMemory()
+    gate = LandmarkGate(THRESHOLD)
     xy, vis = side_view_figure()
-    seen = vis >= THRESHOLD
+    ankle = INDEX["right_ankle"]
     for i in range(60):  # two seconds well seen
-        memory.rescue(i / 30, xy, seen, seen.copy(), False, True)
-    vis[INDEX["right_ankle"]] = 0.3
-    seen = vis >= THRESHOLD
-    keep = seen.copy()
-    memory.rescue(2.0, xy, seen, keep, False, True)
-    assert keep[INDEX["right_ankle"]]
+        assert gate(i / 30, xy, vis, False, True)[ankle]
+    under_rated = vis.copy()
+    under_rated[ankle] = 0.3
+    assert gate(2.0, xy, under_rated, False, True)[ankle]
     # The same joint where the shin would be 1.5 times as long: not the limb that was followed.
-    knee, ankle = xy[INDEX["right_knee"]], xy[INDEX["right_ankle"]]
+    knee = xy[INDEX["right_knee"]]
     stretched = xy.copy()
-    stretched[INDEX["right_ankle"]] = knee + 1.5 * (ankle - knee)
-    keep = seen.copy()
-    memory.rescue(2.1, stretched, seen, keep, False, True)
-    assert not keep[INDEX["right_ankle"]]
-    # Forgotten after a cut; and never rescued without a bone seen well before.
-    memory.reset()
-    keep = seen.copy()
-    memory.rescue(2.2, xy, seen, keep, False, True)
-    assert not keep[INDEX["right_ankle"]]
+    stretched[ankle] = knee + 1.5 * (xy[ankle] - knee)
+    assert not gate(2.1, stretched, under_rated, False, True)[ankle]
+    # Forgotten after a cut, and never kept without the bone seen well before.
+    gate.reset()
+    assert not gate(2.2, xy, under_rated, False, True)[ankle]
+    assert not LandmarkGate(THRESHOLD)(0.0, xy, under_rated, False, True)[ankle]

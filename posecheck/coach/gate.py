@@ -10,9 +10,11 @@ length in the picture is its real length or less (projection only shortens), and
 bone's real length is the near one's (left and right limbs are the same length), so a far
 elbow, wrist, knee or ankle below the visibility threshold is kept when it hangs from a kept
 joint at no more than ``MAX_BONE_RATIO`` times the near twin's length in the same frame.
-A near elbow, wrist, knee or ankle below the threshold is kept when its bone has the length it had
-while well seen in the last seconds (:class:`BoneMemory`). Outside side views every landmark keeps
-the plain threshold.
+A near limb has no visible twin (its twin is the occluded one), and MediaPipe sometimes under-rates
+it too: on the mirrored figure-4 it read the near ankle at visibility 0.3-0.57 through a whole hold
+in which the shin kept its length. So a near elbow, wrist, knee or ankle below the threshold is
+kept when its bone has the length it had while both ends were well seen in the last seconds.
+Outside side views every landmark keeps the plain threshold.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from posecheck.landmarks import INDEX
 # thigh or shin reads nearly always, and turns away a far limb the model has stretched.
 MAX_BONE_RATIO = 1.25
 
+# A near joint's bone may differ by this share from its remembered length, learnt with this time
+# constant: a limb the model places at the length it had is a limb it has followed, not guessed.
+NEAR_TOLERANCE = 0.25
+NEAR_MEMORY_S = 2.0
+
 # (parent, middle, end) joints of each limb, from the trunk outward.
 _CHAINS = (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle"))
 # For each side facing the camera: (near parent, near child, far parent, far child) per bone.
@@ -43,103 +50,43 @@ _BONES = {
 }
 
 
-def visible_landmarks(
-    xy: np.ndarray,
-    visibility: np.ndarray,
-    min_visibility: float,
-    near_is_left: np.ndarray | bool,
-    side_view: np.ndarray | bool,
-) -> np.ndarray:
-    """Boolean mask (..., 33) of landmarks the rules may use.
+class LandmarkGate:
+    """Which landmarks of each frame the rules may use. Feed it every frame with a person, in order.
 
-    ``xy`` (..., 33, 2) are anatomically labelled positions, one frame (33, 2) or many;
-    ``near_is_left`` and ``side_view`` have the leading shape of ``xy`` (one bool for one frame).
-    """
-    keep = np.asarray(visibility) >= min_visibility
-    if xy.ndim == 2:
-        if side_view:
-            _rescue_frame(xy, keep, bool(near_is_left))
-        return keep
-    near_is_left, side_view = np.asarray(near_is_left, bool), np.asarray(side_view, bool)
-    for near_left in (True, False):
-        rows = side_view & (near_is_left == near_left)
-        if rows.any():
-            keep[rows] = _rescue_rows(xy[rows], keep[rows], near_left)
-    return keep
-
-
-def _rescue_frame(xy: np.ndarray, keep: np.ndarray, near_left: bool) -> None:
-    """One frame, in plain floats (numpy calls on one frame cost more than their arithmetic)."""
-    p = xy.tolist()
-    for near_a, near_b, far_a, far_b in _BONES[near_left]:
-        if keep[far_b] or not (keep[far_a] and keep[near_a] and keep[near_b]):
-            continue
-        near_len = math.dist(p[near_a], p[near_b])
-        far_len = math.dist(p[far_a], p[far_b])
-        if far_len <= MAX_BONE_RATIO * near_len:
-            keep[far_b] = True
-
-
-def _rescue_rows(xy: np.ndarray, keep: np.ndarray, near_left: bool) -> np.ndarray:
-    """What :func:`_rescue_frame` does, for many frames with the same side facing the camera."""
-    keep = keep.copy()
-    for near_a, near_b, far_a, far_b in _BONES[near_left]:
-        near_len = np.hypot(*(xy[:, near_a] - xy[:, near_b]).T)
-        far_len = np.hypot(*(xy[:, far_a] - xy[:, far_b]).T)
-        with np.errstate(invalid="ignore"):
-            plausible = far_len <= MAX_BONE_RATIO * near_len
-        keep[:, far_b] |= keep[:, far_a] & keep[:, near_a] & keep[:, near_b] & plausible
-    return keep
-
-
-# A near joint below the threshold is kept when its bone from a kept joint has, within this share,
-# the length the bone had in the last seconds it was well seen (time constant below). A limb the
-# model places where it was, at the length it had, is a limb it has followed, not guessed.
-NEAR_TOLERANCE = 0.25
-NEAR_MEMORY_S = 2.0
-# (near parent, near child) per bone, for each side facing the camera.
-_NEAR_BONES = {near_left: [(a, b) for a, b, _, _ in bones] for near_left, bones in _BONES.items()}
-
-
-class BoneMemory:
-    """The near limbs' bone lengths in the picture, learnt from frames where both ends were well seen.
-
-    In a side view the near limb has no visible twin to be measured by (its twin is the occluded
-    one), and MediaPipe sometimes under-rates it: on the mirrored figure-4 it read the near ankle
-    at visibility 0.3-0.57 through a whole hold in which the shin kept its length. Its reference is
-    then its own recent length. Stateful, like the smoothing: reset it where that is reset (a cut,
-    the person lost), and feed it every frame in order.
+    It remembers the near limbs' bone lengths, so, like the smoothing, it is reset where the
+    smoothing is (a cut, the person lost). The live and the whole-track preparers both call it
+    frame by frame, so they cannot disagree.
     """
 
-    def __init__(self) -> None:
-        self._length = np.full(33, np.nan)  # by child joint: the length of the bone ending there
+    def __init__(self, min_visibility: float) -> None:
+        self.min_visibility = min_visibility
+        self._length = np.full(33, np.nan)  # by child joint: the near bone ending there, in pixels
         self._t: float | None = None
 
     def reset(self) -> None:
-        """Forget the lengths (a cut, or the person lost)."""
+        """Forget the remembered lengths (a cut, or the person lost)."""
         self._length[:] = np.nan
         self._t = None
 
-    def rescue(
-        self,
-        t: float,
-        xy: np.ndarray,
-        well_seen: np.ndarray,
-        keep: np.ndarray,
-        near_left: bool,
-        side_view: bool,
-    ) -> None:
-        """Add to ``keep`` (33,) the near joints whose bone has its remembered length; then learn.
-
-        ``well_seen`` (33,) is the plain visibility threshold's answer, the only one learnt from.
-        """
+    def __call__(
+        self, t: float, xy: np.ndarray, visibility: np.ndarray, near_is_left: bool, side_view: bool
+    ) -> np.ndarray:
+        """Boolean mask (33,) of the landmarks to use; ``xy`` (33, 2) anatomically labelled."""
+        well_seen = np.asarray(visibility) >= self.min_visibility
+        keep = well_seen.copy()
         dt = 0.0 if self._t is None else max(t - self._t, 0.0)
         self._t = t
         if not side_view:
-            return
+            return keep
+        # Plain floats: numpy calls on one frame cost more than their arithmetic.
         p, length = xy.tolist(), self._length
-        bones = _NEAR_BONES[near_left]
-        for a, b in bones:
+        bones = _BONES[near_is_left]
+        for near_a, near_b, far_a, far_b in bones:  # far limbs: the near twin's length, this frame
+            if keep[far_b] or not (keep[far_a] and keep[near_a] and keep[near_b]):
+                continue
+            if math.dist(p[far_a], p[far_b]) <= MAX_BONE_RATIO * math.dist(p[near_a], p[near_b]):
+                keep[far_b] = True
+        for a, b, _, _ in bones:  # near limbs: the length the bone had while well seen
             remembered = length[b]  # NaN until the bone was well seen: every comparison is False
             if (
                 not keep[b]
@@ -148,7 +95,8 @@ class BoneMemory:
             ):
                 keep[b] = True
         learn = 1.0 - math.exp(-dt / NEAR_MEMORY_S)
-        for a, b in bones:
+        for a, b, _, _ in bones:
             if well_seen[a] and well_seen[b]:
                 now = math.dist(p[a], p[b])
                 length[b] = now if length[b] != length[b] else length[b] + learn * (now - length[b])
+        return keep

@@ -25,7 +25,7 @@ from posecheck.body import (
     torso_axis,
     torso_incline,
 )
-from posecheck.coach.gate import BoneMemory, visible_landmarks
+from posecheck.coach.gate import LandmarkGate
 from posecheck.filters import OneEuroFilter, OneEuroSettings
 
 
@@ -227,7 +227,7 @@ class FramePreparer:
         # fixed_turns: the camera's orientation is known (quarter turns), nothing to guess.
         self._orientation = OrientationGuess(wanted_postures, fixed_turns=fixed_turns)
         self.min_visibility = min_visibility
-        self._bones = BoneMemory()
+        self._gate = LandmarkGate(min_visibility)
         self._last_raw: np.ndarray | None = None
 
     def __call__(
@@ -241,7 +241,7 @@ class FramePreparer:
         """Prepare one frame; ``xy`` None means nobody was found."""
         if xy is None or z is None or visibility is None or not np.isfinite(xy).any():
             self._filter.reset()
-            self._bones.reset()
+            self._gate.reset()
             self._last_raw = None
             empty = np.full((33, 2), np.nan)
             return PreparedFrame(
@@ -260,12 +260,9 @@ class FramePreparer:
         if self._jumped(xy, raw.length):
             # A cut or a new person: old positions would smear into the new ones.
             self._filter.reset()
-            self._bones.reset()
+            self._gate.reset()
         smooth = self._filter(xy, t)
-        side = raw.view() == "side"
-        keep = visible_landmarks(smooth, vis, self.min_visibility, near_left, side)
-        self._bones.rescue(t, smooth, vis >= self.min_visibility, keep, near_left, side)
-        smooth[~keep] = np.nan
+        smooth[~self._gate(t, smooth, vis, near_left, raw.view() == "side")] = np.nan
         seen = FrameGeometry(smooth)
         posture, view = seen.posture(), seen.view()
         image_xy = rotate_points(smooth, -turns, *self._turned_size(turns)) if turns else smooth
@@ -397,14 +394,11 @@ def prepare_arrays(
             restarted[i] = True
         smooth[i] = filt(upright[i], float(t[i]))
         previous = i
-    well_seen = vis >= min_visibility
-    keep = visible_landmarks(smooth, vis, min_visibility, near_left, side_view)
-    bones = BoneMemory()
-    for i in idx:  # the near limbs' lengths are learnt frame by frame, as the live path does
+    gate = LandmarkGate(min_visibility)
+    for i in idx:  # frame by frame, as the live path: the gate learns the near limbs' lengths
         if restarted[i]:
-            bones.reset()
-        bones.rescue(float(t[i]), smooth[i], well_seen[i], keep[i], bool(near_left[i]), bool(side_view[i]))
-    smooth[~keep] = np.nan
+            gate.reset()
+        smooth[i, ~gate(float(t[i]), smooth[i], vis[i], bool(near_left[i]), bool(side_view[i]))] = np.nan
 
     # 4. Posture and view of what the rules will see.
     smooth_torso = torso_axis(smooth)
