@@ -94,11 +94,13 @@ def shift(person: PersonLandmarks, dx: float, dy: float) -> PersonLandmarks:
 class PersonZoom:
     """Where the model should look: the whole picture (``region`` None) or a region of it."""
 
+    region: Box | None
+    _lost_since: float | None  # when the person was last lost (None while found)
+    _last_search: float
+    _ever_found: bool
+
     def __init__(self) -> None:
-        self.region: Box | None = None
-        self._lost_since: float | None = None
-        self._last_search = -math.inf
-        self._ever_found = False
+        self.reset()
 
     def reset(self) -> None:
         """Back to the whole picture, as new (e.g. after the picture was turned)."""
