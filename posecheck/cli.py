@@ -126,6 +126,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.analyze import analyze
     from posecheck.coach.loader import load_exercise
     from posecheck.pose.estimator import PoseOptions
+    from posecheck.report import hold_lines
 
     rules = load_exercise(args.exercise, args.rules)
     progress = Progress(Path(args.input).name)
@@ -148,6 +149,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{rules.title}: {reps['total']} reps{sides}, {len(r['holds'])} holds, "
         f"{r['frames']['with_pose']}/{r['frames']['total']} frames with a person"
     )
+    for line in hold_lines(result.summary.holds):
+        print(f"  {line}")
     if r.get("partial"):
         print(
             f"warning: {r.get('stop_reason')}; the results cover what came before (report.json: partial)",
@@ -229,6 +232,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from posecheck.coach.loader import load_exercise
     from posecheck.coach.session import count_last_play
     from posecheck.desktop import LiveOptions, RecordingFrames, camera_frames, run_live
+    from posecheck.report import hold_lines
 
     rules = load_exercise(args.exercise, args.rules)
     recording = RecordingFrames(args.video, realtime=not args.fast) if args.video else None
@@ -238,8 +242,9 @@ def cmd_live(args: argparse.Namespace) -> int:
         summary = count_last_play(summary, recording.loop_s)
         print(f"note: {summary.warnings[-1]}")
     sides = f" (left {summary.reps_left}, right {summary.reps_right})" if rules.has_sides else ""
-    holds = ", ".join(f"{h.seconds:.1f} s" for h in summary.holds)
-    print(f"set done: {summary.reps_total} reps{sides}" + (f"; holds {holds}" if holds else ""))
+    print(f"set done: {summary.reps_total} reps{sides}")
+    for line in hold_lines(summary.holds):
+        print(f"  {line}")
     return EXIT_OK
 
 

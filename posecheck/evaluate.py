@@ -261,10 +261,13 @@ def compare(
     for hold in lab.get("holds", []):
         want = float(hold["end_s"]) - float(hold["start_s"])
         label_holds.append(want)
+        # A hold told apart into static positions (rule files with [positions]) is measured by
+        # them: the labels time each static position as a hold of its own.
         held = [
-            h.seconds
+            p.seconds
             for h in summary.holds
-            if _overlap(h.start_s, h.end_s, hold["start_s"], hold["end_s"]) > 0
+            for p in (h.positions or (h,))
+            if _overlap(p.start_s, p.end_s, hold["start_s"], hold["end_s"]) > 0
         ]
         if not held:
             # Exercises without a hold dose (knee rolls) report each rep's time at the end of the

@@ -88,6 +88,9 @@ def summary_to_dict(
                 "end_s": h.end_s,
                 "seconds": h.seconds,
                 "reached_target": h.reached_target,
+                "positions": [
+                    {"start_s": p.start_s, "end_s": p.end_s, "seconds": p.seconds} for p in h.positions
+                ],
             }
             for h in summary.holds
         ],
@@ -111,6 +114,19 @@ def summary_to_dict(
     }
     result: dict[str, Any] = json_safe(data | dict(extra))
     return result
+
+
+def hold_lines(holds: Sequence[HoldEvent]) -> list[str]:
+    """One line per hold: time held, start, whether it reached the handout's time, its positions."""
+    lines = []
+    for number, hold in enumerate(holds, start=1):
+        short = "" if hold.reached_target else " (shorter than the handout's hold)"
+        line = f"hold {number}: {hold.seconds:.1f} s from {hold.start_s:.1f} s{short}"
+        if len(hold.positions) > 1:
+            times = ", ".join(f"{p.seconds:.1f} s" for p in hold.positions)
+            line += f"; {len(hold.positions)} positions: {times}"
+        lines.append(line)
+    return lines
 
 
 def _atomic_write(path: str | Path, payload: bytes) -> None:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from posecheck import report
-from posecheck.coach.feedback import Cue, HoldEvent, RepEvent, SessionSummary
+from posecheck.coach.feedback import Cue, HoldEvent, HoldPosition, RepEvent, SessionSummary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -21,7 +21,12 @@ REPS = [
     RepEvent("right", 4.0, 6.5, (), float("nan"), 2.0),
     RepEvent(None, 7.0, 9.1234, (), None, 0.0),
 ]
-HOLDS = [HoldEvent("left", 1.2, 3.0, 1.7777, True), HoldEvent(None, 10.0, 14.0, 3.0, False)]
+HOLDS = [
+    HoldEvent("left", 1.2, 3.0, 1.7777, True),
+    HoldEvent(
+        None, 10.0, 14.0, 3.0, False, (HoldPosition(10.0, 11.0, 1.0), HoldPosition(12.0, 14.0, 1.9999))
+    ),
+]
 
 
 def summary(**kw: Any) -> SessionSummary:
@@ -91,7 +96,12 @@ def test_summary_to_dict_structure() -> None:
         "end_s": 3.0,
         "seconds": 1.778,
         "reached_target": True,
+        "positions": [],
     }
+    assert data["holds"][1]["positions"] == [
+        {"start_s": 10.0, "end_s": 11.0, "seconds": 1.0},
+        {"start_s": 12.0, "end_s": 14.0, "seconds": 2.0},
+    ]
     assert data["rep_events"][0] == {
         "side": "left",
         "start_s": 1.0,

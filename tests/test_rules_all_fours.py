@@ -481,6 +481,14 @@ def test_golden_lower_back_stretch_trajnovd() -> None:
     # on the heels throughout, so the stretch is timed as one hold of about 25-27 s.
     assert len(s.holds) == 1 and 24.0 <= s.holds[0].seconds <= 28.0
     assert "short_hold" not in rep.faults
+    # Inside it, the four places the hands rested (labelled as static holds: centre 4.0-8.0, walked
+    # to the left 10.0-15.75, to the right 19.0-24.75, centre 25.75-29.0) are its positions.
+    labelled = [(4.0, 8.0), (10.0, 15.75), (19.0, 24.75), (25.75, 29.0)]
+    positions = s.holds[0].positions
+    assert len(positions) == len(labelled)
+    for got, (start, end) in zip(positions, labelled, strict=True):
+        assert _overlaps((got.start_s, got.end_s), (start, end))
+        assert got.seconds == pytest.approx(end - start, abs=1.5)
 
 
 def test_golden_lower_back_stretch_childs_pose_from_kneeling() -> None:
@@ -491,6 +499,9 @@ def test_golden_lower_back_stretch_childs_pose_from_kneeling() -> None:
     assert len(s.holds) == 1
     assert 8.5 <= s.holds[0].seconds <= 11.5
     assert s.holds[0].end_s == pytest.approx(12.7, abs=0.2)
+    # The hands come to rest by the feet at ~3.75 s: that is where its one position starts.
+    (position,) = s.holds[0].positions
+    assert position.start_s == pytest.approx(3.75, abs=0.5) and position.end_s == pytest.approx(12.7, abs=0.2)
 
 
 def test_golden_pelvic_tilt_quadruped_variant() -> None:

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posecheck.coach.feedback import Cue, Feedback, HoldEvent, RepEvent, SessionSummary, Severity, Side
+from posecheck.coach.feedback import (
+    Cue,
+    Feedback,
+    HoldEvent,
+    HoldPosition,
+    RepEvent,
+    SessionSummary,
+    Severity,
+    Side,
+)
+from posecheck.coach.positions import PositionTracker
 from posecheck.coach.prepare import REPLAY_MAX_S, FramePreparer, PreparedFrame
 from posecheck.coach.schema import Condition, RuleSet
 from posecheck.filters import OneEuroSettings
@@ -64,6 +74,7 @@ class _Rep:
     last_target_t: float | None = None
     side_votes: list[int] = field(default_factory=lambda: [0, 0])  # frames with both sides measured
     one_sided_votes: list[int] = field(default_factory=lambda: [0, 0])  # frames with one side unseen
+    positions: PositionTracker | None = None  # static positions within the hold, if the rules ask
 
     def votes(self) -> list[int]:
         """Left/right votes for the rep's side: a comparison of both sides outranks a reading of one."""
@@ -93,6 +104,11 @@ class Coach:
         self._needs = [(p, side_index(p, "left"), side_index(p, "right")) for p in rules.needs]
         self._min_target_s = rules.movement.min_target_s
         self._hold_dose = rules.dose.hold_s
+        self._planted = (
+            sorted({side_index(p, s) for p in rules.positions.planted for s in ("left", "right")})
+            if rules.positions
+            else []
+        )
         self._start(fixed_turns=0 if orientation_from_picture else None)
 
     def _start(self, fixed_turns: int | None) -> None:
@@ -265,7 +281,14 @@ class Coach:
             if seconds >= (self._hold_dose[0] if guided else self._min_target_s):
                 start = rep.target_since if rep.target_since is not None else self._last_t
                 holds.append(
-                    HoldEvent(self._vote_side(rep), start, self._last_t, seconds, self._hold_ok(seconds))
+                    HoldEvent(
+                        self._vote_side(rep),
+                        start,
+                        self._last_t,
+                        seconds,
+                        self._hold_ok(seconds),
+                        self._positions(rep, seconds),
+                    )
                 )
         sides = self.rules.has_sides
         notes = [self.rules.not_verified] if self.rules.not_verified else []
@@ -536,6 +559,7 @@ class Coach:
             if rep.reached:
                 if rep.hold_start is None:
                     rep.hold_start = t
+                self._track_position(t, rep, frame)
                 self.phase = "target"
                 if self.rules.kind == "hold" or self._hold_dose[1] > 0:
                     self._bounce(t, rep, key, out)
@@ -584,6 +608,24 @@ class Coach:
             return self._vote_side(self._rep)
         return self._last_side
 
+    def _track_position(self, t: float, rep: _Rep, frame: PreparedFrame) -> None:
+        """Feed the hold's position tracker (rules with ``[positions]`` only)."""
+        positions = self.rules.positions
+        if positions is None or not frame.person_found:
+            return
+        if rep.positions is None:
+            start = rep.target_since if rep.target_since is not None else t
+            rep.positions = PositionTracker(self._planted, positions.moved, positions.settle_s, start)
+        held = rep.hold_s + (t - rep.hold_start if rep.hold_start is not None else 0.0)
+        rep.positions.update(t, frame.xy, held)
+
+    @staticmethod
+    def _positions(rep: _Rep, held_s: float) -> tuple[HoldPosition, ...]:
+        """The hold's positions, the last ending when the target was last held."""
+        if rep.positions is None or rep.last_target_t is None:
+            return ()
+        return rep.positions.close(rep.last_target_t, held_s)
+
     def _hold_ok(self, seconds: float) -> bool:
         return self._hold_dose[1] <= 0 or seconds >= self._hold_dose[0]
 
@@ -613,7 +655,16 @@ class Coach:
             self._say(t, "same_side", "Switch sides: do the other side next.", "info", out)
         start_hold = rep.target_since if rep.target_since is not None else rep.start_s
         if hold >= self._min_target_s and (self.rules.kind == "hold" or self._hold_dose[1] > 0):
-            self.holds.append(HoldEvent(side, start_hold, start_hold + hold, hold, self._hold_ok(hold)))
+            self.holds.append(
+                HoldEvent(
+                    side,
+                    start_hold,
+                    start_hold + hold,
+                    hold,
+                    self._hold_ok(hold),
+                    self._positions(rep, hold),
+                )
+            )
         self.reps.append(RepEvent(side, rep.start_s, end, tuple(faults), _finite(rep.peak), hold))
         self._last_side = side
         events.append("rep")
@@ -627,7 +678,12 @@ class Coach:
             start = rep.target_since if rep.target_since is not None else rep.start_s
             self.holds.append(
                 HoldEvent(
-                    self._vote_side(rep), start, start + rep.hold_s, rep.hold_s, self._hold_ok(rep.hold_s)
+                    self._vote_side(rep),
+                    start,
+                    start + rep.hold_s,
+                    rep.hold_s,
+                    self._hold_ok(rep.hold_s),
+                    self._positions(rep, rep.hold_s),
                 )
             )
 

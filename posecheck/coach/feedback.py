@@ -34,14 +34,28 @@ class RepEvent:
 
 
 @dataclass(frozen=True)
+class HoldPosition:
+    """One static position within a hold (see :mod:`posecheck.coach.positions`)."""
+
+    start_s: float
+    end_s: float
+    seconds: float  # time in the target within [start_s, end_s]
+
+
+@dataclass(frozen=True)
 class HoldEvent:
-    """A held position (stretch or static hold); ``seconds`` excludes short pauses."""
+    """A held position (stretch or static hold); ``seconds`` excludes short pauses.
+
+    ``positions``: the static positions the hold was made of, when the rule file tells them apart
+    (``[positions]``); empty otherwise.
+    """
 
     side: Side | None
     start_s: float
     end_s: float
     seconds: float
     reached_target: bool
+    positions: tuple[HoldPosition, ...] = ()
 
 
 @dataclass

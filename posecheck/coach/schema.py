@@ -172,6 +172,25 @@ class Filter(_Strict):
     beta: float = Field(10.0, ge=0, description="One-Euro speed coefficient")
 
 
+class Positions(_Strict):
+    """Static positions within a hold, told apart by where planted body parts rest."""
+
+    planted: list[str] = Field(min_length=1, description="body parts resting on the floor in the hold")
+    moved: float = Field(0.25, gt=0, le=2, description="torso lengths a planted part moves to a new place")
+    settle_s: float = Field(1.0, ge=0, le=10, description="seconds at rest in a new place before it counts")
+
+    @field_validator("planted")
+    @classmethod
+    def _planted(cls, parts: list[str]) -> list[str]:
+        for p in parts:
+            if not known_point(p) or ":" in p:
+                raise ValueError(
+                    f"unknown body part '{p}'{_nearest_point(p)}; use paired parts such as wrist, "
+                    "elbow, knee, ankle or heel, without a prefix (both sides are followed)"
+                )
+        return parts
+
+
 class RuleSet(_Strict):
     """A whole rule file."""
 
@@ -195,6 +214,7 @@ class RuleSet(_Strict):
     metrics: list[Metric] = Field(min_length=1)
     movement: Movement
     checks: list[Check] = Field(default_factory=list)
+    positions: Positions | None = None
 
     @field_validator("schema_version")
     @classmethod

@@ -168,6 +168,26 @@ def _tables(report: dict[str, Any], has_sides: bool) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
         st.caption("No complete repetition was found.")
+    holds = report.get("holds", [])
+    if holds:
+        st.markdown("**Holds**")
+        st.dataframe(
+            [
+                {
+                    "hold": n,
+                    "start (s)": num(h.get("start_s"), 1),
+                    "held (s)": num(h.get("seconds"), 1),
+                    "long enough": "yes" if h.get("reached_target") else "no",
+                    # A stretch held in several places (hands walked to each side) lists each.
+                    "positions (s)": ", ".join(f"{p['seconds']:.1f}" for p in h.get("positions", []))
+                    if len(h.get("positions", [])) > 1
+                    else "",
+                }
+                for n, h in enumerate(holds, start=1)
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     cues = report.get("cues", [])
     st.markdown(f"**Cues** ({len(cues)})")
     if cues:

@@ -107,7 +107,7 @@ def controls(fields: list[Tunable], prefix: str) -> dict[str, float]:
     sections: dict[str, list[Tunable]] = {}
     for f in fields:
         sections.setdefault(f.section, []).append(f)
-    order = ["movement", "checks", "timing", "dose", "posture", "filter"]
+    order = ["movement", "checks", "timing", "dose", "posture", "positions", "filter"]
     for section in sorted(sections, key=lambda s: order.index(s) if s in order else len(order)):
         items = sections[section]
         with st.expander(SECTION_TITLES.get(section, section), expanded=section in ("movement", "checks")):

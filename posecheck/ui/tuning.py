@@ -36,6 +36,7 @@ SECTION_TITLES = {
     "timing": "Pace and stillness",
     "posture": "Posture",
     "filter": "Landmark smoothing and trust",
+    "positions": "Positions within a hold (where the planted hands rest)",
 }
 
 
