@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cache",
         help="folder to keep the model's tracks of each clip and variant in, reused on the next run "
-        "(empty it after changing the model)",
+        "while the video, the model and posecheck's pose code are unchanged",
     )
     p.set_defaults(func=cmd_eval)
 

@@ -9,6 +9,9 @@ are made on the landmarks, which is quicker but does not re-test the model.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import json
 import math
 import statistics
@@ -171,16 +174,40 @@ def video_variant_track(
     return builder.build()
 
 
+@functools.cache
+def pose_stage_fingerprint() -> str:
+    """What a model track of a clip depends on besides the clip: the model, mediapipe's version and
+    posecheck's code from the video file to the landmarks (a cached track made with others is stale)."""
+    import mediapipe
+
+    from posecheck.pose.model import default_model_path
+
+    digest = hashlib.sha256()
+    digest.update(default_model_path().name.encode())  # the name carries the model files' hash
+    digest.update(str(getattr(mediapipe, "__version__", "")).encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted([*(package / "pose").glob("*.py"), package / "video.py", package / "extract.py"]):
+        digest.update(source.read_bytes())
+    digest.update(inspect.getsource(video_variant_track).encode())
+    return digest.hexdigest()[:16]
+
+
 def _cached_video_track(
     videos_dir: Path, clip: str, variant: str, cache_dir: str | Path | None, wanted: tuple[str, ...] = ()
 ) -> Track:
-    """The model's track of ``clip`` in ``variant``, from ``cache_dir`` when it is there."""
+    """The model's track of ``clip`` in ``variant``, from ``cache_dir`` when it is there and was made
+    from the same video by the same model and pose code (else it is made again and replaces it)."""
     if cache_dir is None:
         return video_variant_track(videos_dir / clip, variant, wanted)
+    video = (videos_dir / clip).stat()
+    made_by = f"{pose_stage_fingerprint()}:{video.st_size}:{video.st_mtime_ns}"
     cached = Path(cache_dir) / Path(clip).with_suffix(f".{variant}.npz")
     if cached.is_file():
-        return Track.load(cached)
+        track = Track.load(cached)
+        if track.meta.get("made_by") == made_by:
+            return track
     track = video_variant_track(videos_dir / clip, variant, wanted)
+    track.meta["made_by"] = made_by
     cached.parent.mkdir(parents=True, exist_ok=True)
     track.save(cached)
     return track

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+from posecheck import evaluate
+from posecheck.coach.feedback import HoldEvent, HoldPosition, RepEvent, SessionSummary
 from posecheck.evaluate import compare, mirror_track, resample_track, rotate_track
 from posecheck.track import Track
 
@@ -80,3 +83,44 @@ def test_changed_pictures_forget_a_camera_turn_found_on_the_original() -> None:
         meta = variant(track).meta
         assert "camera_turns" not in meta and meta["source"] == "clip.mp4"
     assert resample_track(track).meta["camera_turns"] == 1  # same picture, fewer frames
+
+
+def test_labelled_holds_are_measured_against_the_positions_of_a_hold() -> None:
+    # One 9 s stretch held in two places; the labels time each place as a hold.
+    positions = (HoldPosition(2.0, 4.1, 2.1), HoldPosition(7.2, 9.5, 2.3))
+    result = compare(
+        "clip.mp4", LABEL, "original", summary([], [HoldEvent(None, 1.5, 10.0, 8.5, True, positions)])
+    )
+    assert result.hold_errors == pytest.approx([0.1, 0.2])
+    # without positions the whole hold is what each label is measured against
+    result = compare("clip.mp4", LABEL, "original", summary([], [HoldEvent(None, 1.5, 10.0, 8.5, True)]))
+    assert result.hold_errors == pytest.approx([6.5, 6.0])
+
+
+def test_a_cached_model_track_is_made_again_when_what_made_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    videos, cache = tmp_path / "videos", tmp_path / "cache"
+    (videos / "bridge").mkdir(parents=True)
+    video = videos / "bridge" / "clip.mp4"
+    video.write_bytes(b"not decoded here")
+    made: list[str] = []
+
+    def fake_model_run(path: Path, variant: str, wanted: tuple[str, ...] = ()) -> Track:
+        made.append(variant)
+        return Track.empty(64, 48, 30.0, {"variant": variant})
+
+    monkeypatch.setattr(evaluate, "video_variant_track", fake_model_run)
+    monkeypatch.setattr(evaluate, "pose_stage_fingerprint", lambda: "model-a")
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "mirrored", cache)
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "mirrored", cache)
+    assert made == ["mirrored"]  # the second run read the cache
+    assert (cache / "bridge" / "clip.mirrored.npz").is_file()
+    monkeypatch.setattr(evaluate, "pose_stage_fingerprint", lambda: "model-b")
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "mirrored", cache)
+    assert made == ["mirrored"] * 2  # another model or pose code: made again
+    os.utime(video, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 10**9))
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "mirrored", cache)
+    assert made == ["mirrored"] * 3  # the video was replaced: made again
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "mirrored", cache)
+    assert made == ["mirrored"] * 3
