@@ -148,6 +148,25 @@ def _progress_bar(label: str) -> ProgressFn:
     return update
 
 
+def hold_rows(holds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The holds of a report.json as table rows; a hold made of several positions lists them."""
+    rows = []
+    for number, hold in enumerate(holds, start=1):
+        positions = hold.get("positions") or []
+        rows.append(
+            {
+                "hold": number,
+                "start (s)": round(hold["start_s"], 1),
+                "held (s)": round(hold["seconds"], 1),
+                "long enough": "yes" if hold.get("reached_target") else "no",
+                "positions (s)": ", ".join(f"{p['seconds']:.1f}" for p in positions)
+                if len(positions) > 1
+                else "",
+            }
+        )
+    return rows
+
+
 def _tables(report: dict[str, Any], has_sides: bool) -> None:
     def num(x: Any, digits: int) -> Any:
         return round(x, digits) if isinstance(x, int | float) else x
@@ -168,26 +187,10 @@ def _tables(report: dict[str, Any], has_sides: bool) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
         st.caption("No complete repetition was found.")
-    holds = report.get("holds", [])
+    holds = hold_rows(report.get("holds", []))
     if holds:
         st.markdown("**Holds**")
-        st.dataframe(
-            [
-                {
-                    "hold": n,
-                    "start (s)": num(h.get("start_s"), 1),
-                    "held (s)": num(h.get("seconds"), 1),
-                    "long enough": "yes" if h.get("reached_target") else "no",
-                    # A stretch held in several places (hands walked to each side) lists each.
-                    "positions (s)": ", ".join(f"{p['seconds']:.1f}" for p in h.get("positions", []))
-                    if len(h.get("positions", [])) > 1
-                    else "",
-                }
-                for n, h in enumerate(holds, start=1)
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(holds, hide_index=True, width="stretch")
     cues = report.get("cues", [])
     st.markdown(f"**Cues** ({len(cues)})")
     if cues:
