@@ -28,6 +28,7 @@ from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import count_last_play, prepare_for, score_prepared
+from posecheck.coach.still import read_picture
 from posecheck.errors import InputError, Interrupted
 from posecheck.extract import Source, load_estimator, open_source
 from posecheck.pipeline import Background, Prefetch
@@ -380,10 +381,14 @@ def _write_outputs(
     }
     last = run.last
     if src.still and last is not None:
+        posture, reading = read_picture(rules, last)
         extra["still"] = {
-            "posture": _still_posture(last),
+            "posture": posture,
             "view": last.view,
             "person_found": last.person_found,
+            "position": reading.position,
+            "note": reading.note,
+            "cues": list(reading.cues),
         }
     report, more = write_reports(
         out, rules, summary, np.asarray(run.t), run.values(), partial, stop_reason, extra
@@ -391,15 +396,6 @@ def _write_outputs(
     files.update(more)
     _remove_stale_outputs(out, files)
     return AnalysisResult(report, summary, files)
-
-
-def _still_posture(fb: Feedback) -> str:
-    """Posture of a single picture: the coach waits for a posture to last, a still cannot last."""
-    if fb.posture != "unknown" or fb.landmarks is None:
-        return fb.posture
-    from posecheck.body import classify_posture
-
-    return str(classify_posture(np.asarray(fb.landmarks))[()])
 
 
 def analyze(

@@ -151,6 +151,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     for line in hold_lines(result.summary.holds):
         print(f"  {line}")
+    still = r.get("still")
+    if still:
+        print(still["note"])
+        for cue in still["cues"]:
+            print(f"  cue: {cue}")
     if r.get("partial"):
         print(
             f"warning: {r.get('stop_reason')}; the results cover what came before (report.json: partial)",

@@ -66,6 +66,21 @@ class NegativeResult:
     posture_cue: bool
 
 
+@dataclass
+class StillResult:
+    """One labelled picture of an exercise: the position it shows against the one posecheck read."""
+
+    still: str
+    exercise: str
+    labelled: str  # the label's position: start, end, or e.g. "transition (almost end)"
+    read: str  # start | target | between | other_posture | unknown (see posecheck.coach.still)
+    right: bool | None  # None: posecheck said one picture cannot tell
+
+
+# What each labelled position may be read as (a transition may be read either side of the target).
+_STILL_READS = {"start": ("start",), "end": ("target",), "transition": ("target", "between")}
+
+
 def load_labels(path: str | Path) -> dict[str, dict[str, Any]]:
     """The labels file (``labels.json``) as a dict keyed by clip path."""
     p = Path(path)
@@ -76,6 +91,15 @@ def load_labels(path: str | Path) -> dict[str, dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise InputError(f"{p} is not valid JSON ({exc})") from None
     return dict(data)
+
+
+def labelled_stills(labels: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Pictures of the ten exercises labelled with the position they show."""
+    for clip, lab in sorted(labels.items()):
+        if Path(clip).suffix.lower() in VIDEO_SUFFIXES or lab.get("exercise") not in EXERCISES:
+            continue
+        if str(lab.get("position", "")).split(" ")[0] in _STILL_READS:
+            yield clip, lab
 
 
 def labelled_clips(labels: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -393,9 +417,11 @@ def evaluate(
             summary = score_track(rules[ex], track).summary
             results.append(compare(clip, lab, variant, summary, loop_seconds(track)))
     negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress, cache_dir)
+    stills = _stills(labels, videos_dir, tracks_dir, rules, progress)
     report: dict[str, Any] = {
         "clips": [asdict(r) for r in results],
         "negatives": [asdict(n) for n in negatives],
+        "stills": [asdict(r) for r in stills],
     }
     report["summary"] = {}
     for variant in variants:
@@ -404,7 +430,44 @@ def evaluate(
             report["summary"][f"{variant}/{group}"] = summarise(chosen)
     fired = [n for n in negatives if n.reps or n.holds]
     report["summary"]["negatives"] = {"pairs": len(negatives), "fired": len(fired)}
+    report["summary"]["stills"] = {
+        "pictures": len(stills),
+        "right": sum(r.right is True for r in stills),
+        "wrong": sum(r.right is False for r in stills),
+        "cannot_tell": sum(r.right is None for r in stills),
+    }
     return report
+
+
+def _stills(
+    labels: dict[str, dict[str, Any]],
+    videos_dir: Path,
+    tracks_dir: str | Path | None,
+    rules: dict[str, RuleSet],
+    progress: Callable[[str], None] | None,
+) -> list[StillResult]:
+    """Each labelled picture read as ``posecheck analyze`` reads it (from its track or the image)."""
+    from posecheck.coach.still import read_picture
+    from posecheck.extract import extract_track
+
+    out = []
+    for clip, lab in labelled_stills(labels):
+        ex = str(lab["exercise"])
+        if ex not in rules:
+            continue
+        if progress:
+            progress(f"{clip} [still]")
+        if tracks_dir is not None:
+            track = Track.load(track_path_for(Path(tracks_dir), clip))
+        else:
+            track = extract_track(videos_dir / clip)
+        feedback = score_track(rules[ex], track, keep_feedback=True).feedback
+        _, reading = read_picture(rules[ex], feedback[-1]) if feedback else ("", None)
+        read = reading.position if reading else "unknown"
+        want = _STILL_READS[str(lab["position"]).split(" ")[0]]
+        right = None if read == "unknown" else read in want
+        out.append(StillResult(clip, ex, str(lab["position"]), read, right))
+    return out
 
 
 def _negatives(
@@ -457,6 +520,12 @@ def format_table(report: dict[str, Any]) -> str:
         )
     lines.append("")
     for key, s in report["summary"].items():
+        if key == "stills":
+            lines.append(
+                f"stills: {s['right']} of {s['pictures']} pictures read in the labelled position, "
+                f"{s['wrong']} in another, {s['cannot_tell']} where one picture cannot tell"
+            )
+            continue
         if key == "negatives":
             lines.append(
                 f"negatives: {s['fired']} of {s['pairs']} (rule set, other clip) pairs counted something"
@@ -466,12 +535,20 @@ def format_table(report: dict[str, Any]) -> str:
             continue
         side = "n/a" if s["side_right_share"] is None else f"{s['side_right_share']:.0%}"
         hold = "n/a" if s["median_hold_error_s"] is None else f"{s['median_hold_error_s']:.2f} s"
+        within = (
+            ""
+            if s["holds_within_1_5s_share"] is None
+            else f", {s['holds_within_1_5s_share']:.0%} within 1.5 s"
+        )
         lines.append(
             f"{key:<20} clips {s['clips']:>2}  exact {s['exact_share']:.0%}  MAE {s['mean_abs_error']:.2f}  "
             f"within one {s['within_one_share']:.0%}  side right {side} of {s['sided_reps']}  "
-            f"median hold error {hold} ({s['holds']} holds)"
+            f"median hold error {hold} ({s['holds']} holds{within})"
         )
     fired = [n for n in report["negatives"] if n["reps"] or n["holds"]]
     for n in fired:
         lines.append(f"  fired: {n['rules']} on {n['clip']}: {n['reps']} reps, {n['holds']} holds")
+    for r in report.get("stills", []):
+        if r["right"] is not True:
+            lines.append(f"  still {r['still']}: labelled {r['labelled']}, read {r['read']}")
     return "\n".join(lines)

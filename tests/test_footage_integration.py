@@ -73,6 +73,9 @@ def test_still_image_is_a_posture_check(footage: Path, tmp_path: Path) -> None:
     assert report["frames"] == {"total": 1, "with_pose": 1}
     assert report["still"]["posture"] == "supine"
     assert report["reps"]["total"] == 0
+    # labelled "start": lying on the back, knees bent, before the lift
+    assert report["still"]["position"] == "start"
+    assert report["still"]["note"] == "The picture shows the start position of the bridge."
 
 
 @pytest.mark.footage

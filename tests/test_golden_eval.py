@@ -54,8 +54,12 @@ def test_summary_figures_do_not_drop(report: dict[str, Any], baseline: dict[str,
         if key == "negatives":
             assert now["fired"] <= was["fired"]
             continue
+        if key == "stills":
+            assert now["right"] >= was["right"] and now["wrong"] <= was["wrong"], now
+            continue
         assert now["exact_share"] >= was["exact_share"], key
         assert now["mean_abs_error"] <= was["mean_abs_error"] + 1e-9, key
+        assert now["holds_within_1_5s_share"] >= was["holds_within_1_5s_share"] - 1e-9, key
 
 
 def test_no_new_false_counts_on_other_exercises(report: dict[str, Any], baseline: dict[str, Any]) -> None:
@@ -69,5 +73,6 @@ def test_handout_clips_meet_the_targets_on_recorded_footage(report: dict[str, An
     assert s["within_one_share"] >= 0.9
     assert s["side_right_share"] >= 0.9
     assert s["median_hold_error_s"] <= 1.5
+    assert s["holds_within_1_5s_share"] >= 0.9  # the misses: the pelvic tilt no camera sees
     negatives = [n for n in report["negatives"] if n["reps"] and n["rules"] != "deep_abdominal"]
     assert not negatives  # deep_abdominal: a still person lying on their back is its position

@@ -234,6 +234,11 @@ def results(view: AnalysisView, rules_now: RuleSet) -> None:
     cols[i + 1].metric(
         "Frames with a person", f"{100 * (frames.get('with_pose') or 0) / total:.0f} %" if total else "-"
     )
+    still = report.get("still")
+    if still:  # a picture: which position it shows, and what to correct
+        st.info(still.get("note", ""))
+        for cue in still.get("cues", []):
+            st.warning(cue)
     for warning in report.get("warnings", []):
         st.warning(warning)
     for text in report.get("notes", []):
