@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+from posecheck.coach.feedback import HoldEvent, HoldPosition, RepEvent, SessionSummary
 from posecheck.coach.session import count_last_play, loop_seconds
 from posecheck.track import Track
 
@@ -37,6 +37,15 @@ def test_counts_what_ends_in_the_second_play_and_caps_holds_at_one_loop() -> Non
     assert (s.reps_total, s.reps_left, s.reps_right) == (2, 1, 1)
     assert [h.seconds for h in s.holds] == [3.0]
     assert s.warnings[0] == "earlier warning" and "looping animation" in s.warnings[1]
+
+
+def test_a_hold_through_the_seam_keeps_the_positions_of_one_loop() -> None:
+    # Hands forward, then walked aside, in each play: each place once.
+    places = (HoldPosition(0.5, 1.5, 1.0), HoldPosition(2.0, 2.9, 0.9))
+    again = (HoldPosition(3.5, 4.5, 1.0), HoldPosition(5.0, 5.9, 0.9))
+    held = HoldEvent(None, 0.5, 5.9, 5.4, True, places + again)
+    (hold,) = count_last_play(_summary([], [held]), loop_s=3.0).holds
+    assert hold.positions == again
 
 
 def test_sideless_counts_stay_none() -> None:

@@ -87,7 +87,13 @@ def count_last_play(summary: SessionSummary, loop_s: float) -> SessionSummary:
     """
     reps = [r for r in summary.rep_events if r.end_s >= loop_s]
     holds = [
-        dataclasses.replace(h, seconds=min(h.seconds, loop_s)) for h in summary.holds if h.end_s >= loop_s
+        dataclasses.replace(
+            h,
+            seconds=min(h.seconds, loop_s),
+            positions=tuple(p for p in h.positions if p.end_s >= loop_s),  # each place once, too
+        )
+        for h in summary.holds
+        if h.end_s >= loop_s
     ]
     note = (
         f"a looping animation: played twice ({loop_s:.2f} s a loop) so a rep across the loop's seam is "
