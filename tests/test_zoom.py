@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 import pytest
 
@@ -44,21 +45,27 @@ def body_in(box: tuple[float, float, float, float]) -> np.ndarray:
 
 
 class BlockGraph:
-    """Stands in for a MediaPipe PoseLandmarker graph (VIDEO or IMAGE mode)."""
+    """Stands in for a MediaPipe PoseLandmarker graph (VIDEO or IMAGE mode): each white block big
+    enough is a person, the widest first, up to ``num_poses``."""
 
     calls: ClassVar[list[tuple[int, int]]] = []  # (width, height) of every image the model was given
+
+    def __init__(self, num_poses: int = 1) -> None:
+        self.num_poses = num_poses
 
     def _result(self, image: Any) -> Any:
         pixels = image.numpy_view()
         h, w = pixels.shape[:2]
         BlockGraph.calls.append((w, h))
-        ys, xs = np.nonzero(pixels[:, :, 0])
-        if len(xs) == 0 or (xs.max() - xs.min() + 1) < FIND_SHARE * max(w, h):
-            return SimpleNamespace(pose_landmarks=[], pose_world_landmarks=[])
-        box = (xs.min() / w, ys.min() / h, (xs.max() + 1) / w, (ys.max() + 1) / h)
-        landmarks = [SimpleNamespace(x=x, y=y, z=0.0, visibility=0.9) for x, y in body_in(box)]
-        world = [SimpleNamespace(x=0.0, y=0.0, z=0.0)] * 33
-        return SimpleNamespace(pose_landmarks=[landmarks], pose_world_landmarks=[world])
+        count, _, stats, _ = cv2.connectedComponentsWithStats((pixels[:, :, 0] > 0).astype(np.uint8))
+        blocks = sorted(stats[1:count].tolist(), key=lambda b: -b[2])  # x, y, width, height, area
+        found = [b for b in blocks if b[2] >= FIND_SHARE * max(w, h)][: self.num_poses]
+        landmarks, world = [], []
+        for x, y, bw, bh, _area in found:
+            box = (x / w, y / h, (x + bw) / w, (y + bh) / h)
+            landmarks.append([SimpleNamespace(x=px, y=py, z=0.0, visibility=0.9) for px, py in body_in(box)])
+            world.append([SimpleNamespace(x=0.0, y=0.0, z=0.0)] * 33)
+        return SimpleNamespace(pose_landmarks=landmarks, pose_world_landmarks=world)
 
     def detect_for_video(self, image: Any, ms: int) -> Any:
         return self._result(image)
@@ -73,7 +80,7 @@ class BlockGraph:
 @pytest.fixture
 def estimator(monkeypatch: pytest.MonkeyPatch) -> PoseEstimator:
     monkeypatch.setattr(estimator_module, "resolve_model", lambda _model: "stand-in.task")
-    monkeypatch.setattr(PoseEstimator, "_create", lambda self, num_poses, video: BlockGraph())
+    monkeypatch.setattr(PoseEstimator, "_create", lambda self, num_poses, video: BlockGraph(num_poses))
     BlockGraph.calls = []
     # inference_long_side: the stand-in needs no shrinking, and the tiles' pixels stay exact.
     return PoseEstimator(PoseOptions(inference_long_side=4000, people_check_interval_s=0))
@@ -176,3 +183,20 @@ def test_a_person_big_enough_for_the_whole_picture_is_left_to_it() -> None:
     zoom.observe(0.0, None, W, H)
     assert not zoom.searched(0.0, body_in((600, 300, 1000, 700)), W, H)
     assert zoom.region is None
+
+
+def test_while_zoomed_the_people_check_still_sees_the_whole_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(estimator_module, "resolve_model", lambda _model: "stand-in.task")
+    monkeypatch.setattr(PoseEstimator, "_create", lambda self, num_poses, video: BlockGraph(num_poses))
+    estimator = PoseEstimator(PoseOptions(inference_long_side=4000, people_check_interval_s=1.0))
+    small = picture(1500, 800, 300)  # found only in a tile: followed in a region
+    assert len(estimator.detect(small, 0.0)) == 1 and estimator._zoom.region is not None
+    region = estimator._zoom.region
+    # Somebody big walks in on the far side of the picture, well outside the region.
+    both = small.copy()
+    both[100:400, 0:600] = 255
+    people = estimator.detect(both, 1.5)
+    assert estimator._zoom.region == region  # still following the small person
+    assert len(people) == 2
+    assert people[0].xy[:, 0].min() == pytest.approx(1500, abs=2)  # the tracked one first
+    assert people[1].xy[:, 0].max() == pytest.approx(600, abs=2)  # the newcomer, in picture pixels

@@ -96,11 +96,13 @@ class PoseEstimator:
         ms = max(round(t * 1000), self._last_ms + 1)
         self._last_ms = ms
         people = _people(self._tracker.detect_for_video(image, ms), *size)
+        people = [shift(p, *corner) for p in people] if zoomed else people
         if self._census is not None and t - self._last_census_t >= self.options.people_check_interval_s:
             self._last_census_t = t
-            others = _people(self._census.detect(image), *size)
+            # The whole picture even while zoomed: somebody else may be outside the region.
+            whole = self._model_input(rgb) if zoomed else image
+            others = _people(self._census.detect(whole), width, height)
             people.extend(_not_the_same(people, others))
-        people = [shift(p, *corner) for p in people] if zoomed else people
         tracked = people[0].xy / np.array([sx, sy], np.float32) if people else None
         if self._zoom.observe(t, tracked, rgb.shape[1], rgb.shape[0]):
             self._restart_tracker()  # its last crop was in the old region's pixels
