@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from posecheck.coach.engine import Coach
+from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.errors import InputError
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
+from posecheck.pose.upright import UprightPose
 from posecheck.video import VideoReader
 
 WINDOW = "posecheck (press q to stop)"
@@ -93,10 +94,16 @@ def run_live(
     show = options.window and bool(os.environ.get("DISPLAY") or os.name == "nt")
     coach: Coach | None = None
     with PoseEstimator(PoseOptions()) as estimator:
+        pose: UprightPose | None = None
         for image, t in frames:
-            if coach is None:
-                coach = Coach(rules, image.shape[1], image.shape[0])
-            people = estimator.detect(image, t)
+            if coach is None or pose is None:
+                # A camera on its side is found from the picture, as in analyze (see UprightPose).
+                size = (image.shape[1], image.shape[0])
+                pose = UprightPose(estimator, wanted_postures(rules), size)
+                coach = Coach(rules, *size, orientation_from_picture=True)
+            people = pose.detect(image, t)
+            if pose.just_decided:
+                coach.fix_orientation(pose.turns)
             p = people[0] if people else None
             fb = coach.update(
                 t, p.xy if p else None, p.z if p else None, p.visibility if p else None, len(people)

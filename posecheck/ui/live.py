@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from posecheck.coach.engine import Coach
+from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.landmarks import PART_WORDS, side_index
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import av
 
     from posecheck.pose.estimator import PoseOptions
+    from posecheck.pose.upright import UprightPose
 
 LOG = logging.getLogger(__name__)
 DARK_BRIGHTNESS = 40.0  # mean pixel value (0-255) below which the picture is too dark for the model
@@ -190,6 +191,9 @@ class LiveSession:
         self._warming: threading.Thread | None = None
         # per set
         self._coach: Coach | None = None
+        # Reads the picture turned when a phone on its side streams it sideways (see UprightPose);
+        # None with an estimator that cannot read single pictures (a replaying stub in tests).
+        self._upright: UprightPose | None = None
         self._coach_size = (0, 0)
         self._planner = SpeechPlanner()
         self._set_t = 0.0
@@ -244,6 +248,17 @@ class LiveSession:
 
         self._warming = threading.Thread(target=build, name="posecheck-warm-up", daemon=True)
         self._warming.start()
+
+    def _new_upright(self, estimator: Estimator, rules: RuleSet, size: tuple[int, int]) -> UprightPose | None:
+        """A fresh picture check for a new set (the exercise's postures decide what upright is)."""
+        from posecheck.pose.estimator import PoseEstimator
+        from posecheck.pose.upright import UprightPose
+
+        if not isinstance(estimator, PoseEstimator):
+            return None
+        if self._upright is not None and self._upright.turns:
+            estimator.restart_tracking()  # it was following the turned picture of the last set
+        return UprightPose(estimator, wanted_postures(rules), size)
 
     # ----- the frame callback ------------------------------------------------------------------
     def process(self, frame: av.VideoFrame) -> av.VideoFrame:
@@ -301,17 +316,25 @@ class LiveSession:
         rules = self._rules
         height, width = rgb.shape[:2]
         set_t = self._advance(t)
+        if self._holder.estimator is None:
+            self._holder.estimator = self._factory()
+        estimator = self._holder.estimator
         if self._coach is None:
-            self._coach = Coach(rules, width, height)
+            self._upright = self._new_upright(estimator, rules, (width, height))
+            self._coach = Coach(rules, width, height, orientation_from_picture=self._upright is not None)
             self._coach_size = (width, height)
             self._set_t = set_t = 0.0
             with self._lock:
                 self._frames = 0
                 self._planner = SpeechPlanner()
                 self._error = ""
-        if self._holder.estimator is None:
-            self._holder.estimator = self._factory()
-        people = self._holder.estimator.detect(rgb, self._model_t)
+        if self._upright is not None:
+            self._upright.size = (width, height)  # WebRTC may change the resolution mid-stream
+            people = self._upright.detect(rgb, self._model_t)
+            if self._upright.just_decided:
+                self._coach.fix_orientation(self._upright.turns)
+        else:
+            people = estimator.detect(rgb, self._model_t)
         person = people[0] if people else None
         # WebRTC may lower the resolution when the link is slow: keep the coach in its first frame's pixels.
         cw, ch = self._coach_size
