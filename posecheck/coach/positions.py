@@ -17,12 +17,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from posecheck.body import torso_axis
 from posecheck.coach.feedback import HoldPosition
+
+Point = tuple[float, float] | None  # a planted part's pixels, None when not seen
+# Shoulders and hips (MediaPipe indices): their midpoints give the torso length, the unit of moves.
+_SHOULDERS, _HIPS = (11, 12), (23, 24)
 
 
 class PositionTracker:
-    """Splits one hold into static positions; fed only the frames in which the target is held."""
+    """Splits one hold into static positions; fed only the frames in which the target is held.
+
+    Plain floats, not numpy: it runs on every frame of a hold, and numpy's per-call overhead on a
+    handful of numbers costs more than the arithmetic.
+    """
 
     def __init__(self, indices: Sequence[int], moved: float, settle_s: float, start_t: float) -> None:
         """``indices``: landmarks of the planted parts; ``start_t``: when the hold started (a position
@@ -31,24 +38,25 @@ class PositionTracker:
         self._moved = moved
         self._settle_s = settle_s
         self._torso = math.nan
-        self._home_sum = np.zeros((len(self._indices), 2))  # where the planted parts rest: sum / count
-        self._home_count = np.zeros(len(self._indices))
+        # Where the planted parts rest: the mean of where each was seen in this position.
+        self._home_sum = [(0.0, 0.0)] * len(self._indices)
+        self._home_count = [0] * len(self._indices)
         self._home_t = start_t  # last time the parts were at home
         self._home_held = 0.0  # held seconds at that time
         self._start_t = start_t  # the current position's start
         self._start_held = 0.0
-        self._candidate: np.ndarray | None = None  # a new resting place, not yet settled
+        self._candidate: list[Point] | None = None  # a new resting place, not yet settled
         self._candidate_t = start_t
         self._candidate_held = 0.0
         self._done: list[HoldPosition] = []
 
     def update(self, t: float, xy: np.ndarray, held_s: float) -> None:
         """One frame in the target; ``held_s``: the hold's seconds so far (pauses excluded)."""
-        points = xy[self._indices]
-        _, torso = torso_axis(xy)
-        if math.isfinite(float(torso)) and torso > 0:
-            self._torso = float(torso)
-        if self._home_count.any():
+        points = [_point(xy, i) for i in self._indices]
+        torso = _torso_length(xy)
+        if torso > 0:  # NaN compares false: the last length is kept
+            self._torso = torso
+        if any(self._home_count):
             away = self._distance(points, self._home())
             if math.isnan(away):
                 return  # the planted parts are not seen, or not both times: no evidence either way
@@ -59,15 +67,15 @@ class PositionTracker:
                 return
         # Away from the resting place, or none yet (the parts are still being put down).
         if self._candidate is None or not self._distance(points, self._candidate) <= self._moved / 2:
-            self._candidate = points.copy()
+            self._candidate = points
             self._candidate_t, self._candidate_held = t, held_s
             return
         if t - self._candidate_t >= self._settle_s:
-            if self._home_count.any():
+            if any(self._home_count):
                 self._done.append(self._position(self._home_t, self._home_held))
             self._start_t, self._start_held = self._candidate_t, self._candidate_held
-            self._home_sum[:] = 0.0
-            self._home_count[:] = 0.0
+            self._home_sum = [(0.0, 0.0)] * len(self._indices)
+            self._home_count = [0] * len(self._indices)
             self._add_to_home(points)
             self._candidate = None
             self._mark_home(t, held_s)
@@ -75,7 +83,7 @@ class PositionTracker:
     def close(self, t: float, held_s: float) -> tuple[HoldPosition, ...]:
         """All positions of the hold, which ended at ``t`` after ``held_s`` seconds; empty when the
         planted parts never came to rest. No state changes: a live summary closes an open hold."""
-        if not self._home_count.any():
+        if not any(self._home_count):
             return ()
         if self._candidate is None:  # still in place when the hold ended
             return (*self._done, self._position(max(t, self._home_t), max(held_s, self._home_held)))
@@ -84,21 +92,49 @@ class PositionTracker:
     def _mark_home(self, t: float, held_s: float) -> None:
         self._home_t, self._home_held = t, held_s
 
-    def _home(self) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return self._home_sum / self._home_count[:, None]
+    def _home(self) -> list[Point]:
+        return [
+            (sx / n, sy / n) if n else None
+            for (sx, sy), n in zip(self._home_sum, self._home_count, strict=True)
+        ]
 
-    def _add_to_home(self, points: np.ndarray) -> None:
-        seen = np.isfinite(points[:, 0]) & np.isfinite(points[:, 1])
-        self._home_sum[seen] += points[seen]
-        self._home_count[seen] += 1
+    def _add_to_home(self, points: list[Point]) -> None:
+        for k, p in enumerate(points):
+            if p is not None:
+                sx, sy = self._home_sum[k]
+                self._home_sum[k] = (sx + p[0], sy + p[1])
+                self._home_count[k] += 1
 
     def _position(self, end_t: float, end_held: float) -> HoldPosition:
         return HoldPosition(self._start_t, max(end_t, self._start_t), max(0.0, end_held - self._start_held))
 
-    def _distance(self, points: np.ndarray, place: np.ndarray) -> float:
+    def _distance(self, points: list[Point], place: list[Point]) -> float:
         """Largest move of a part seen in both, in torso lengths; NaN when none is."""
-        both = np.isfinite(points[:, 0]) & np.isfinite(place[:, 0])
-        if not both.any() or not math.isfinite(self._torso):
+        moves = [
+            math.hypot(p[0] - q[0], p[1] - q[1])
+            for p, q in zip(points, place, strict=True)
+            if p is not None and q is not None
+        ]
+        if not moves or not math.isfinite(self._torso):
             return math.nan
-        return float(np.max(np.hypot(*(points[both] - place[both]).T))) / self._torso
+        return max(moves) / self._torso
+
+
+def _point(xy: np.ndarray, index: int) -> Point:
+    x, y = float(xy[index, 0]), float(xy[index, 1])
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
+
+
+def _midpoint(xy: np.ndarray, pair: tuple[int, int]) -> Point:
+    """The midpoint of a left/right pair, or the one seen."""
+    seen = [p for p in (_point(xy, pair[0]), _point(xy, pair[1])) if p is not None]
+    if not seen:
+        return None
+    return (sum(p[0] for p in seen) / len(seen), sum(p[1] for p in seen) / len(seen))
+
+
+def _torso_length(xy: np.ndarray) -> float:
+    shoulder, hip = _midpoint(xy, _SHOULDERS), _midpoint(xy, _HIPS)
+    if shoulder is None or hip is None:
+        return math.nan
+    return math.hypot(shoulder[0] - hip[0], shoulder[1] - hip[1])
