@@ -214,22 +214,28 @@ def test_a_garbage_collected_session_closes_its_model(bridge_rules) -> None:  # 
 
 
 # ----- real frames through the real model -----------------------------------------------------------
+def stream_clip(session: LiveSession, width: int, height: int, quarter_turns: int = 0) -> list[int]:
+    """Feed the bridge clip as WebRTC would (frames of ``width`` x ``height`` turned ``quarter_turns``
+    counter-clockwise, the clip's real timestamps); the rep count after each frame."""
+    if not BRIDGE_CLIP.is_file():
+        pytest.skip(f"real footage not found at {BRIDGE_CLIP} (the shared test videos are not in the repo)")
+    reps_seen = []
+    with av.open(str(BRIDGE_CLIP)) as container:
+        for frame in container.decode(container.streams.video[0]):
+            rgb = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+            rgb = np.ascontiguousarray(np.rot90(rgb, quarter_turns))
+            out = session.process(video_frame(rgb, float(frame.time or 0.0)))
+            assert (out.width, out.height) == (rgb.shape[1], rgb.shape[0])
+            reps_seen.append(session.snapshot().reps_total)
+    return reps_seen
+
+
 @pytest.mark.footage
 @pytest.mark.slow
 def test_real_bridge_clip_frame_by_frame_counts_reps(bridge_rules) -> None:  # type: ignore[no-untyped-def]
-    if not BRIDGE_CLIP.is_file():
-        pytest.skip(f"real footage not found at {BRIDGE_CLIP} (the shared test videos are not in the repo)")
     session = LiveSession(bridge_rules)
-    reps_seen = []
     try:
-        with av.open(str(BRIDGE_CLIP)) as container:
-            stream = container.streams.video[0]
-            for frame in container.decode(stream):
-                # A webcam-sized frame with the clip's real timestamp, as WebRTC would deliver it.
-                small = frame.reformat(width=360, height=640, format="rgb24").to_ndarray()
-                out = session.process(video_frame(small, float(frame.time or 0.0)))
-                assert (out.width, out.height) == (360, 640)
-                reps_seen.append(session.snapshot().reps_total)
+        reps_seen = stream_clip(session, 360, 640)  # a webcam-sized frame
         snap = session.snapshot()
     finally:
         session.close()
@@ -243,20 +249,11 @@ def test_real_bridge_clip_frame_by_frame_counts_reps(bridge_rules) -> None:  # t
 @pytest.mark.slow
 def test_a_phone_on_its_side_streaming_sideways_is_turned_upright(bridge_rules) -> None:  # type: ignore[no-untyped-def]
     # A phone lying on its side with the rotation locked sends the picture turned a quarter (no
-    # metadata on a live stream): the session reads it turned back, as analyze does.
-    if not BRIDGE_CLIP.is_file():
-        pytest.skip(f"real footage not found at {BRIDGE_CLIP} (the shared test videos are not in the repo)")
+    # metadata on a live stream): the session reads it turned back, as analyze does. At 720p, as a
+    # phone streams, MediaPipe misreads the sideways body (0 reps from its landmarks alone, measured).
     session = LiveSession(bridge_rules)
     try:
-        with av.open(str(BRIDGE_CLIP)) as container:
-            stream = container.streams.video[0]
-            for frame in container.decode(stream):
-                # 720p, as a phone streams; at this size MediaPipe misreads the sideways body
-                # (0 reps from its landmarks alone, measured), while the turned picture reads right.
-                upright = frame.reformat(width=720, height=1280, format="rgb24").to_ndarray()
-                sideways = np.ascontiguousarray(np.rot90(upright, -1))  # turned clockwise: 1280 x 720
-                out = session.process(video_frame(sideways, float(frame.time or 0.0)))
-                assert (out.width, out.height) == (1280, 720)
+        stream_clip(session, 720, 1280, quarter_turns=-1)  # turned clockwise: 1280 x 720
         snap = session.snapshot()
     finally:
         session.close()
