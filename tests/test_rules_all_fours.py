@@ -323,6 +323,26 @@ def test_lower_back_stretch_from_kneeling_upright_holds_without_a_rep() -> None:
     assert len(s.holds) == 1 and 8.0 <= s.holds[0].seconds <= 9.5
 
 
+def test_lower_back_stretch_found_already_in_the_stretch_is_timed_but_no_rep() -> None:
+    # The recording starts (or the camera cuts in) while the stretch is held: its start is not
+    # seen, so it is no rep, but the hold is timed; the next full one is a rep.
+    script: Script = [
+        (8.0, _still(all_fours(back=1.0))),
+        (1.5, lambda p: all_fours(back=1 - p)),
+        (1.5, _still(all_fours())),
+        (1.5, lambda p: all_fours(back=p)),
+        (5.0, _still(all_fours(back=1.0))),
+        (1.5, lambda p: all_fours(back=1 - p)),
+        (1.5, _still(all_fours())),
+    ]
+    s = _summary("lower_back_stretch", _track(script))
+    assert s.reps_total == 1
+    assert len(s.holds) == 2
+    first, second = s.holds
+    assert 6.5 <= first.seconds <= 9.0 and first.start_s < 1.0  # from once the posture was steady
+    assert 5.0 <= second.seconds <= 7.0
+
+
 def test_lower_back_stretch_standing_forward_bends_count_nothing() -> None:
     script: Script = [(1.5, _still(standing()))]
     for _ in range(2):

@@ -562,6 +562,23 @@ def test_golden_butt_stretch_far_crossed_ankle_hidden(prepared: Callable[..., Pr
     assert "bouncing" not in cue_ids(s)
 
 
+def test_a_recording_cut_in_mid_stretch_times_that_hold_without_a_rep() -> None:
+    # The figure-4 clip from 10 s: the first stretch (labelled hold 8.25-15.25, right leg crossed)
+    # is already held. Its start is not seen, so it is no rep; its remaining 5.25 s are timed.
+    folder, stem = FIG4
+    whole = Track.load(TRACKS / folder / f"{stem}.npz")
+    keep = whole.t >= 10.0
+    cut = Track(
+        whole.t[keep] - 10.0, whole.xy[keep], whole.z[keep], whole.visibility[keep], whole.world[keep],
+        whole.width, whole.height, whole.fps, dict(whole.meta),
+    )  # fmt: skip
+    s = score_track(rules("butt_stretch"), cut).summary
+    assert s.reps_total == 1 and [r.side for r in s.rep_events] == ["left"]
+    assert [h.side for h in s.holds] == ["right", "left"]
+    assert s.holds[0].seconds == pytest.approx(5.25, abs=1.5)
+    assert s.holds[1].seconds == pytest.approx(7.25, abs=1.5)
+
+
 @pytest.mark.parametrize(
     ("exercise", "clip", "sides"), [(*HIP, ["right", "right"]), (*FIG4, ["left", "right"])]
 )

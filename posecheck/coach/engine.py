@@ -75,6 +75,7 @@ class _Rep:
     side_votes: list[int] = field(default_factory=lambda: [0, 0])  # frames with both sides measured
     one_sided_votes: list[int] = field(default_factory=lambda: [0, 0])  # frames with one side unseen
     positions: PositionTracker | None = None  # static positions within the hold, if the rules ask
+    partial: bool = False  # found already in the stretch: its start was not seen, so it is no rep
 
     def votes(self) -> list[int]:
         """Left/right votes for the rep's side: a comparison of both sides outranks a reading of one."""
@@ -515,11 +516,18 @@ class Coach:
             # Armed on the first movement: the person was at rest until the previous frame.
             rested_at = self._first_move_rest_t
             if rested_at is None and not self._holds(mv.rest, metrics):
-                return
-            self.phase = "rest"
-            self._rest_since = rested_at if rested_at is not None else t
-            self._last_rest_t = self._rest_since
-            events.append("armed")
+                if not self._found_in_the_stretch(metrics):
+                    return
+                # The recording began (or the camera cut in) while the stretch was held: time the
+                # hold; it is no rep, as its start was not seen.
+                self._rep = _Rep(start_s=t, partial=True)
+                self.phase = "moving"
+                events.append("armed")
+            else:
+                self.phase = "rest"
+                self._rest_since = rested_at if rested_at is not None else t
+                self._last_rest_t = self._rest_since
+                events.append("armed")
         # Leaving the posture for long ends the set (the person stood up, rolled over...).
         if not self._posture_ok() and self._stable_posture != "unknown":
             self._wrong_posture_since = self._wrong_posture_since or t
@@ -626,6 +634,13 @@ class Coach:
             return ()
         return rep.positions.close(rep.last_target_t, held_s)
 
+    def _found_in_the_stretch(self, metrics: dict[str, float]) -> bool:
+        """A hold exercise's target seen before its start position (not for relative thresholds,
+        which need the start position to compare against)."""
+        return self.rules.kind == "hold" and not self._stillness_tolerance() and self._holds(
+            self.rules.movement.target, metrics
+        )
+
     def _hold_ok(self, seconds: float) -> bool:
         return self._hold_dose[1] <= 0 or seconds >= self._hold_dose[0]
 
@@ -637,6 +652,11 @@ class Coach:
         end = self._rest_since if self._rest_since is not None else t
         hold = rep.hold_s
         side = self._vote_side(rep)
+        if rep.partial:
+            self._rep = rep
+            self._abandon_rep(t)  # the hold is kept, the rep is not counted
+            self._last_side = side
+            return
         faults = list(dict.fromkeys(rep.faults))
         duration = end - rep.start_s
         timing = self.rules.timing
