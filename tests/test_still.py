@@ -55,6 +55,7 @@ def test_relative_thresholds_cannot_be_judged_from_one_picture() -> None:
 def test_unmeasurable_metrics_are_not_a_position() -> None:
     reading = read_still(rules("bridge"), {"hip_line": float("nan"), "hip_height": 0.05}, "supine")
     assert reading.position == "unknown"
+    assert "does not show all the body parts" in reading.note and "Side-on" in reading.note
 
 
 def test_nobody_in_the_picture_says_so() -> None:

@@ -637,8 +637,10 @@ class Coach:
     def _found_in_the_stretch(self, metrics: dict[str, float]) -> bool:
         """A hold exercise's target seen before its start position (not for relative thresholds,
         which need the start position to compare against)."""
-        return self.rules.kind == "hold" and not self._stillness_tolerance() and self._holds(
-            self.rules.movement.target, metrics
+        return (
+            self.rules.kind == "hold"
+            and not self._stillness_tolerance()
+            and self._holds(self.rules.movement.target, metrics)
         )
 
     def _hold_ok(self, seconds: float) -> bool:

@@ -66,11 +66,17 @@ def read_still(rules: RuleSet, metrics: dict[str, float], posture: str) -> Still
         position = "target"
         note = f"The picture shows the target position of the {rules.title.lower()}."
     elif rest is None or target is None:
-        return StillReading(
-            "unknown",
-            "One picture cannot tell this exercise's positions apart: they are measured against your "
-            "own start position, so analyse a video that begins in it.",
-        )
+        if any(c.relative for c in (*rules.movement.rest, *rules.movement.target)):
+            why = (
+                "One picture cannot tell this exercise's positions apart: they are measured against "
+                "your own start position, so analyse a video that begins in it."
+            )
+        else:
+            why = (
+                "The picture does not show all the body parts this exercise is judged by: take it "
+                f"side-on, with your whole body in view. {rules.camera.placement}"
+            )
+        return StillReading("unknown", why)
     else:
         position = "between"
         note = f"The picture shows neither the start nor the target position of the {rules.title.lower()}."
