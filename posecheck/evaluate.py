@@ -81,6 +81,11 @@ class StillResult:
 _STILL_READS = {"start": ("start",), "end": ("target",), "transition": ("target", "between")}
 
 
+def _labelled_position(lab: dict[str, Any]) -> str:
+    """The label's position word: "transition (almost end)" -> "transition"."""
+    return str(lab.get("position", "")).split(" ")[0]
+
+
 def load_labels(path: str | Path) -> dict[str, dict[str, Any]]:
     """The labels file (``labels.json``) as a dict keyed by clip path."""
     p = Path(path)
@@ -98,7 +103,7 @@ def labelled_stills(labels: dict[str, dict[str, Any]]) -> Iterator[tuple[str, di
     for clip, lab in sorted(labels.items()):
         if Path(clip).suffix.lower() in VIDEO_SUFFIXES or lab.get("exercise") not in EXERCISES:
             continue
-        if str(lab.get("position", "")).split(" ")[0] in _STILL_READS:
+        if _labelled_position(lab) in _STILL_READS:
             yield clip, lab
 
 
@@ -464,7 +469,7 @@ def _stills(
         feedback = score_track(rules[ex], track, keep_feedback=True).feedback
         _, reading = read_picture(rules[ex], feedback[-1]) if feedback else ("", None)
         read = reading.position if reading else "unknown"
-        want = _STILL_READS[str(lab["position"]).split(" ")[0]]
+        want = _STILL_READS[_labelled_position(lab)]
         right = None if read == "unknown" else read in want
         out.append(StillResult(clip, ex, str(lab["position"]), read, right))
     return out

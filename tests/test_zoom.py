@@ -77,13 +77,20 @@ class BlockGraph:
         pass
 
 
-@pytest.fixture
-def estimator(monkeypatch: pytest.MonkeyPatch) -> PoseEstimator:
+def stand_in(monkeypatch: pytest.MonkeyPatch, people_check_interval_s: float = 0) -> PoseEstimator:
+    """A PoseEstimator whose MediaPipe graphs are BlockGraphs."""
     monkeypatch.setattr(estimator_module, "resolve_model", lambda _model: "stand-in.task")
     monkeypatch.setattr(PoseEstimator, "_create", lambda self, num_poses, video: BlockGraph(num_poses))
     BlockGraph.calls = []
     # inference_long_side: the stand-in needs no shrinking, and the tiles' pixels stay exact.
-    return PoseEstimator(PoseOptions(inference_long_side=4000, people_check_interval_s=0))
+    return PoseEstimator(
+        PoseOptions(inference_long_side=4000, people_check_interval_s=people_check_interval_s)
+    )
+
+
+@pytest.fixture
+def estimator(monkeypatch: pytest.MonkeyPatch) -> PoseEstimator:
+    return stand_in(monkeypatch)
 
 
 def test_a_small_person_is_found_in_tiles_then_followed_in_a_region(estimator: PoseEstimator) -> None:
@@ -186,9 +193,7 @@ def test_a_person_big_enough_for_the_whole_picture_is_left_to_it() -> None:
 
 
 def test_while_zoomed_the_people_check_still_sees_the_whole_picture(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(estimator_module, "resolve_model", lambda _model: "stand-in.task")
-    monkeypatch.setattr(PoseEstimator, "_create", lambda self, num_poses, video: BlockGraph(num_poses))
-    estimator = PoseEstimator(PoseOptions(inference_long_side=4000, people_check_interval_s=1.0))
+    estimator = stand_in(monkeypatch, people_check_interval_s=1.0)
     small = picture(1500, 800, 300)  # found only in a tile: followed in a region
     assert len(estimator.detect(small, 0.0)) == 1 and estimator._zoom.region is not None
     region = estimator._zoom.region

@@ -48,6 +48,12 @@ RawFrame = tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None,
 _CUE_PRIORITY = {"no_person": 0, "two_people": 1, "posture": 2, "unseen": 3, "view": 4}
 
 
+def side_value(name: str, metrics: dict[str, float], how: str) -> float:
+    """A per-side metric's value as the coach reads it: the side ``how`` (min/max) picks."""
+    value, _ = pick((metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)), how)
+    return value
+
+
 def pick(values: tuple[float, float], how: str) -> tuple[float, int]:
     """Extreme of (left, right) ignoring NaN, and its index (0 left, 1 right); (nan, -1) if none."""
     a, b = values
@@ -110,6 +116,7 @@ class Coach:
             if rules.positions
             else []
         )
+        self._tolerance = self._stillness_tolerance()  # depends on the rules only
         self._start(fixed_turns=0 if orientation_from_picture else None)
 
     def _start(self, fixed_turns: int | None) -> None:
@@ -314,10 +321,7 @@ class Coach:
 
     def _value(self, name: str, metrics: dict[str, float], relative: bool) -> float:
         if name in self._each:
-            value, _ = pick(
-                (metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)),
-                self.rules.movement.pick,
-            )
+            value = side_value(name, metrics, self.rules.movement.pick)
         else:
             value = metrics.get(name, math.nan)
         if relative:
@@ -325,15 +329,7 @@ class Coach:
         return value
 
     def _holds(self, conditions: list[Condition], metrics: dict[str, float]) -> bool:
-        for c in conditions:
-            v = self._value(c.metric, metrics, c.relative)
-            if math.isnan(v):
-                return False
-            if c.above is not None and v < c.above:
-                return False
-            if c.below is not None and v > c.below:
-                return False
-        return True
+        return all(c.met_by(self._value(c.metric, metrics, c.relative)) for c in conditions)
 
     def _say(self, t: float, cue_id: str, text: str, severity: Severity, out: list[Cue]) -> None:
         cue = Cue(cue_id, text, severity, t)
@@ -433,7 +429,7 @@ class Coach:
         self._wrong_posture_since = None
         self._clear("posture")
         self._posture_ok_since = self._posture_ok_since or t
-        tolerance = self._stillness_tolerance()
+        tolerance = self._tolerance
         if tolerance:
             # Learn the start position only while the person is still: a baseline taken
             # mid-movement would shift every relative threshold.
@@ -639,7 +635,7 @@ class Coach:
         which need the start position to compare against)."""
         return (
             self.rules.kind == "hold"
-            and not self._stillness_tolerance()
+            and not self._tolerance
             and self._holds(self.rules.movement.target, metrics)
         )
 

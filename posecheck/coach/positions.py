@@ -17,11 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from posecheck.body import FrameGeometry
 from posecheck.coach.feedback import HoldPosition
 
 Point = tuple[float, float] | None  # a planted part's pixels, None when not seen
-# Shoulders and hips (MediaPipe indices): their midpoints give the torso length, the unit of moves.
-_SHOULDERS, _HIPS = (11, 12), (23, 24)
 
 
 class PositionTracker:
@@ -53,7 +52,7 @@ class PositionTracker:
     def update(self, t: float, xy: np.ndarray, held_s: float) -> None:
         """One frame in the target; ``held_s``: the hold's seconds so far (pauses excluded)."""
         points = [_point(xy, i) for i in self._indices]
-        torso = _torso_length(xy)
+        torso = FrameGeometry(xy).length  # the unit of moves
         if torso > 0:  # NaN compares false: the last length is kept
             self._torso = torso
         if any(self._home_count):
@@ -123,18 +122,3 @@ class PositionTracker:
 def _point(xy: np.ndarray, index: int) -> Point:
     x, y = float(xy[index, 0]), float(xy[index, 1])
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
-
-
-def _midpoint(xy: np.ndarray, pair: tuple[int, int]) -> Point:
-    """The midpoint of a left/right pair, or the one seen."""
-    seen = [p for p in (_point(xy, pair[0]), _point(xy, pair[1])) if p is not None]
-    if not seen:
-        return None
-    return (sum(p[0] for p in seen) / len(seen), sum(p[1] for p in seen) / len(seen))
-
-
-def _torso_length(xy: np.ndarray) -> float:
-    shoulder, hip = _midpoint(xy, _SHOULDERS), _midpoint(xy, _HIPS)
-    if shoulder is None or hip is None:
-        return math.nan
-    return math.hypot(shoulder[0] - hip[0], shoulder[1] - hip[1])

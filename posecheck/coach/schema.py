@@ -8,6 +8,7 @@ says what shape the file has and what is allowed. Conditions are data
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -60,6 +61,12 @@ class Condition(_Strict):
                 "swap the two numbers"
             )
         return self
+
+    def met_by(self, value: float) -> bool:
+        """Whether ``value`` lies within the bounds (never for NaN: not measured)."""
+        if math.isnan(value):
+            return False
+        return (self.above is None or value >= self.above) and (self.below is None or value <= self.below)
 
 
 class Metric(_Strict):

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from posecheck.body import classify_posture
-from posecheck.coach.engine import pick
+from posecheck.coach.engine import side_value
 from posecheck.coach.feedback import Feedback
 from posecheck.coach.schema import Condition, RuleSet
 
@@ -93,26 +93,19 @@ def read_still(rules: RuleSet, metrics: dict[str, float], posture: str) -> Still
 def _all_hold(rules: RuleSet, conditions: list[Condition], metrics: dict[str, float]) -> bool | None:
     """True when every condition holds, False when one measurably fails, None when one cannot be
     judged from one picture (relative to the person's start, or not measurable) and none fails."""
+    each = {m.name for m in rules.metrics if m.side == "each"}
     unknown = False
     for c in conditions:
-        value = _value(rules, c.metric, metrics)
+        value = (
+            side_value(c.metric, metrics, rules.movement.pick)
+            if c.metric in each
+            else metrics.get(c.metric, math.nan)
+        )
         if c.relative or math.isnan(value):
             unknown = True
-            continue
-        if (c.above is not None and value < c.above) or (c.below is not None and value > c.below):
+        elif not c.met_by(value):
             return False
     return None if unknown else True
-
-
-def _value(rules: RuleSet, name: str, metrics: dict[str, float]) -> float:
-    """A metric's value as the coach reads it (a per-side metric: the side the rule picks)."""
-    if f"{name}.left" in metrics or f"{name}.right" in metrics:
-        value, _ = pick(
-            (metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)),
-            rules.movement.pick,
-        )
-        return value
-    return metrics.get(name, math.nan)
 
 
 def _posture_words(posture: str) -> str:
