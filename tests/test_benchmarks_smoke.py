@@ -1,38 +1,31 @@
-"""Smoke test of benchmarks/run.py: every section runs on a tiny input and gives sane figures.
+"""Smoke test of benchmarks/run.py and its section modules: every section runs on a tiny input.
 
-No timing thresholds here (the machine may be busy); the figures only have to exist, be
-positive and finite. Uses a half-second cut of a real clip when the footage is present,
+Each section gives sane figures; no timing thresholds here (the machine may be busy): the
+figures only have to exist, be positive and finite. Uses a half-second cut of a real clip when the footage is present,
 else a synthetic clip (nobody in it), and the committed bridge track.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
+import re
+import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
+from benchmarks import run as bench
+from benchmarks.common import PHONE_CLIP, PHONE_TRACK, ClipSpec, Config, loop_track, make_clip_reencoded
+from benchmarks.rescore import changed_rules
+from benchmarks.stages import STAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
 
 pytestmark = pytest.mark.slow
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("posecheck_benchmarks_run", RUN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
 
 
 def _positive(x: Any) -> bool:
@@ -53,18 +46,18 @@ def _synthetic_clip(path: Path, frames: int = 15) -> Path:
 @pytest.fixture(scope="module")
 def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bench-clip")
-    if bench.PHONE_CLIP.is_file():
+    if PHONE_CLIP.is_file():
         # Re-encoded at 640 px so the seven passes over it stay quick.
-        return bench._make_clip_reencoded(bench.PHONE_CLIP, folder / "tiny.mp4", 0.5, loop=False)
+        return make_clip_reencoded(PHONE_CLIP, folder / "tiny.mp4", 0.5, loop=False)
     return _synthetic_clip(folder / "tiny.mp4")
 
 
 @pytest.fixture(scope="module")
 def figures(tiny_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not bench.PHONE_TRACK.is_file():
-        pytest.skip(f"the committed track {bench.PHONE_TRACK} is missing")
-    config = bench.Config(
-        clips=(bench.ClipSpec("tiny", tiny_clip),),
+    if not PHONE_TRACK.is_file():
+        pytest.skip(f"the committed track {PHONE_TRACK} is missing")
+    config = Config(
+        clips=(ClipSpec("tiny", tiny_clip),),
         repeats=1,
         coach_frames=200,
         rescore_frames=300,
@@ -107,7 +100,7 @@ def test_speed_figures_are_positive(figures: dict[str, Any]) -> None:
 def test_stage_figures_are_sane(figures: dict[str, Any]) -> None:
     (clip,) = figures["clips"]
     stages = clip["stages_ms_per_frame"]
-    assert set(stages) == set(bench.STAGES)
+    assert set(stages) == set(STAGES)
     assert all(math.isfinite(v) and v >= 0 for v in stages.values())
     for stage in ("decode", "inference", "prepare+coach", "draw", "encode"):
         assert _positive(stages[stage]), stage
@@ -147,10 +140,10 @@ def test_targets_are_judged(figures: dict[str, Any]) -> None:
 def test_loop_track_keeps_time_increasing() -> None:
     from posecheck.track import Track
 
-    track = Track.load(bench.PHONE_TRACK) if bench.PHONE_TRACK.is_file() else None
+    track = Track.load(PHONE_TRACK) if PHONE_TRACK.is_file() else None
     if track is None:
         pytest.skip("no committed track")
-    long = bench.loop_track(track, 3 * len(track) + 7)
+    long = loop_track(track, 3 * len(track) + 7)
     assert len(long) == 3 * len(track) + 7
     assert np.all(np.diff(long.t) > 0)
     np.testing.assert_array_equal(long.xy[len(track)], track.xy[0])
@@ -160,6 +153,34 @@ def test_changed_rules_moves_a_target_bound() -> None:
     from posecheck.coach.loader import load_exercise
 
     rules = load_exercise("bridge")
-    changed, what = bench.changed_rules(rules)
+    changed, what = changed_rules(rules)
     assert changed.movement.target != rules.movement.target
     assert "->" in what
+
+
+def test_only_coach_runs_section_4_alone() -> None:
+    # The documented quick check (README): the script alone, section 4 only, no footage needed.
+    if not PHONE_TRACK.is_file():
+        pytest.skip(f"the committed track {PHONE_TRACK} is missing")
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--only", "coach", "--quick"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "== 4. coach alone on a recorded track (2000 frames," in out
+    assert not re.search(r"^== [12356]\. ", out, re.MULTILINE), out
+    wall = re.search(r"Coach\.update: ([0-9.]+) us/frame wall", out)
+    assert wall and _positive(float(wall.group(1))), out
+    assert re.search(r"(PASS|MISS)  coach alone < ", out), out
+    assert "re-scoring" not in out
+
+
+def test_only_rejects_unknown_sections() -> None:
+    assert bench.parse_sections("4") == ("coach",)
+    assert bench.parse_sections("memory, coach,2") == ("clips", "coach", "memory")
+    with pytest.raises(ValueError):
+        bench.parse_sections("coach,nope")
