@@ -106,18 +106,26 @@ def quiet_native_logs() -> Iterator[None]:
 def cmd_exercises(_args: argparse.Namespace) -> int:
     """Print the ten exercises with dose and camera placement."""
     from posecheck.coach.loader import load_all
+    from posecheck.dose import dose_text, plan_from_rules
 
     for ex, rules in load_all().items():
-        d = rules.dose
-        dose = f"{d.reps[0]}-{d.reps[1]} reps"
-        if rules.sides == "each":
-            dose += " each side"
-        elif rules.sides == "alternate":
-            dose += ", alternating sides"
-        if d.hold_s[1] > 0:
-            dose += f", hold {d.hold_s[0]:g}-{d.hold_s[1]:g} s"
-        print(f"{rules.handout_number:>2}. {ex:<19} {rules.title}: {dose}")
+        print(f"{rules.handout_number:>2}. {ex:<19} {rules.title}: {dose_text(plan_from_rules(rules))}")
         print(f"    posture: {rules.posture.required}; camera: {rules.camera.placement}")
+    return EXIT_OK
+
+
+def cmd_programme(args: argparse.Namespace) -> int:
+    """Check a programme file and print its exercises with their doses."""
+    from posecheck.dose import dose_text
+    from posecheck.programme import load_programme
+
+    programme = load_programme(args.programme)
+    print(f"{programme.title} ({programme.id}, {programme.path})")
+    for number, entry in enumerate(programme.entries, start=1):
+        tuned = f" [rules: {entry.rules_path}]" if entry.tuned else ""
+        print(f"{number:>2}. {entry.rules.title}: {dose_text(entry.dose)}{tuned}")
+        if entry.note:
+            print(f"    note: {entry.note}")
     return EXIT_OK
 
 
@@ -270,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("exercises", help="list the ten exercises with dose and camera placement")
     p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser("programme", help="check a programme file and list its exercises and doses")
+    p.add_argument(
+        "programme", nargs="?", default="handout", help="a programme file, or a shipped one's name (handout)"
+    )
+    p.set_defaults(func=cmd_programme)
 
     p = sub.add_parser("analyze", help="analyse a video, image or saved track")
     p.add_argument("input", help="video (mp4, mov, webm, gif), image (jpg, png) or track (.npz)")

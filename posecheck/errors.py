@@ -13,6 +13,14 @@ class RuleError(PosecheckError):
     """A rule file is missing, malformed or inconsistent."""
 
 
+class ProgrammeError(PosecheckError):
+    """A programme file (``programmes/*.toml``) is missing, malformed or names unknown exercises."""
+
+
+class HistoryError(PosecheckError):
+    """The history database cannot be opened, read or written; coaching carries on without it."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) during an analysis, after the results so far were saved.
 

@@ -67,9 +67,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Keys a rule file may use at ``loc`` (the location of a key, e.g. ``("movement", "foo")``)."""
-    model: type[BaseModel] | None = RuleSet
+def allowed_keys(loc: tuple[Any, ...], root: type[BaseModel] = RuleSet) -> list[str]:
+    """Keys a file of ``root``'s shape may use at ``loc`` (a key's location, e.g. ``("movement", "foo")``)."""
+    model: type[BaseModel] | None = root
     for part in loc[:-1]:
         if isinstance(part, int) or model is None:
             continue
@@ -83,7 +83,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _syntax_message(exc: tomllib.TOMLDecodeError, text: str, source: str) -> str:
+def syntax_message(exc: tomllib.TOMLDecodeError, text: str, source: str) -> str:
     """``source: line N: TOML syntax error (...)``, quoting the line, and what to do."""
     reason = str(exc)
     match = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", reason)
@@ -115,7 +115,10 @@ def _version_message(version: object, exercise: object, source: str) -> str | No
     return f"{source}: this rule file {what}"
 
 
-def _validation_message(exc: ValidationError, source: str) -> str:
+def validation_message(
+    exc: ValidationError, source: str, root: type[BaseModel] = RuleSet, version: int = SCHEMA_VERSION
+) -> str:
+    """``source: key: what is wrong; what is allowed`` for the first error of a TOML file of ``root``'s shape."""
     first = exc.errors()[0]
     loc = tuple(first["loc"])
     where = _location(loc)
@@ -123,13 +126,13 @@ def _validation_message(exc: ValidationError, source: str) -> str:
     msg = str(first["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        allowed = allowed_keys(loc)
+        allowed = allowed_keys(loc, root)
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
         msg = f"unknown key '{key}'; {hint}allowed here: {', '.join(allowed)}"
     elif kind == "missing":
         if loc == ("schema_version",):
-            msg = f"missing; add 'schema_version = {SCHEMA_VERSION}' at the top of the file"
+            msg = f"missing; add 'schema_version = {version}' at the top of the file"
         elif loc and str(loc[-1]).endswith("cue"):
             msg = "missing; write the words the coach should say here"
         else:
@@ -151,14 +154,14 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleError(_syntax_message(exc, text, source)) from None
+        raise RuleError(syntax_message(exc, text, source)) from None
     version = _version_message(data.get("schema_version"), data.get("exercise"), source)
     if version is not None:
         raise RuleError(version)
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:
-        raise RuleError(_validation_message(exc, source)) from None
+        raise RuleError(validation_message(exc, source)) from None
 
 
 def load_rules(path: str | Path) -> RuleSet:
