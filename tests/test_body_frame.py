@@ -20,7 +20,7 @@ from posecheck.body import (
     midpoint,
     torso_axis,
 )
-from posecheck.coach.prepare import rotate_points
+from posecheck.orientation import rotate_points
 from posecheck.track import Track
 from tests.synthetic import Pose2D, supine_landmarks
 

@@ -5,9 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from posecheck.coach.engine import Coach, _Rep
+from posecheck.coach.engine import Coach
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
+from posecheck.coach.sides import SideVotes
 from tests.synthetic import Pose2D, bridge_session, make_track, supine_landmarks
 
 
@@ -109,14 +110,11 @@ def test_a_reps_side_comes_from_frames_that_saw_both_sides_before_one_sided_ones
     # Figure-4: the crossed leg is the side whose OTHER ankle (the support foot) is lower. With the
     # support foot hidden (NaN), "the lower of the two" would name the wrong leg: such frames only
     # count when no frame measured both (here the mirrored clip's first rep came out on the wrong side).
-    coach = Coach(load_exercise("butt_stretch"))
-    rep = _Rep(start_s=0.0)
-    one_sided = {"support_foot_height.left": math.nan, "support_foot_height.right": 0.9}
-    both = {"support_foot_height.left": -0.2, "support_foot_height.right": 0.9}
+    votes = SideVotes()
     for _ in range(20):
-        coach._vote(rep, one_sided)
-    assert coach._vote_side(rep) == "right"  # nothing better yet: the one-sided reading decides
+        votes.add(math.nan, 0.9, "min")
+    assert votes.side() == "right"  # nothing better yet: the one-sided reading decides
     for _ in range(5):
-        coach._vote(rep, both)
-    assert coach._vote_side(rep) == "left"
-    assert rep.side_votes == [5, 0] and rep.one_sided_votes == [0, 20]
+        votes.add(-0.2, 0.9, "min")
+    assert votes.side() == "left"
+    assert votes.compared == [5, 0] and votes.one_sided == [0, 20]

@@ -10,10 +10,11 @@ import pytest
 from posecheck.body import limb_drop
 from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.loader import load_exercise
-from posecheck.coach.prepare import MAX_LIMB_DROP, FramePreparer, OrientationGuess
+from posecheck.coach.prepare import FramePreparer
 from posecheck.coach.session import person_frames, prepare_track, score_track
 from posecheck.evaluate import resample_track, rotate_track
 from posecheck.filters import OneEuroSettings
+from posecheck.orientation import MAX_LIMB_DROP, OrientationGuess
 from posecheck.track import Track
 from tests.synthetic import Pose2D, supine_landmarks
 from tests.test_prepare_batch import assert_same_frame

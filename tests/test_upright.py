@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from posecheck.coach.engine import Coach, wanted_postures
-from posecheck.coach.prepare import rotate_points
+from posecheck.orientation import rotate_points
 from posecheck.coach.session import camera_turns, score_track
 from posecheck.pose.upright import PROBE_FOR_S, UprightPose, turn_image, unturn
 from posecheck.track import PersonLandmarks, Track, TrackBuilder

@@ -16,8 +16,8 @@ from typing import Literal
 import numpy as np
 
 from posecheck.body import classify_posture
-from posecheck.coach.engine import side_value
 from posecheck.coach.feedback import Feedback
+from posecheck.coach.reading import side_value
 from posecheck.coach.schema import Condition, RuleSet
 
 Position = Literal["start", "target", "between", "other_posture", "unknown"]

@@ -5,7 +5,7 @@ on a glute bridge filmed sideways it put the head where the feet were in most fr
 reasoning about the landmarks can undo that. So while the orientation is unknown, a frame now and
 then is also shown to the model turned a quarter each way; the turn under which the exercise's
 posture reads steadily (with the same safeguards as the landmark-level guess, see
-:class:`posecheck.coach.prepare.OrientationGuess`) is adopted, and from then on every frame is
+:class:`posecheck.orientation.OrientationGuess`) is adopted, and from then on every frame is
 turned before the model sees it. Landmarks are always given back in the picture's own pixels.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from posecheck.body import classify_posture, limb_drop, torso_incline
-from posecheck.coach.prepare import OrientationGuess, rotate_points
+from posecheck.orientation import OrientationGuess, rotate_points
 from posecheck.pose.estimator import PoseEstimator
 from posecheck.track import PersonLandmarks
 

@@ -1,0 +1,64 @@
+"""The cue board: what the coach says, how often, and which cue is on screen now."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from posecheck.coach.feedback import Cue, Severity
+
+MAX_CUE_LOG = 2000  # a long live session must not grow memory without bound
+CUE_REPEAT_S = 4.0  # the same cue is not repeated sooner than this
+CUE_SHOW_S = 2.5  # how long a cue stays on screen
+# Priority of cue ids when several are active (lower wins); faults come next, then the rest.
+CUE_PRIORITY = {"no_person": 0, "two_people": 1, "posture": 2, "unseen": 3, "view": 4}
+_SEVERITY_RANK = {"fault": 10, "warn": 11, "info": 12}
+
+
+class CueBoard:
+    """Collects the cues the parts raise; each cue id is said at most once per ``CUE_REPEAT_S``.
+
+    ``new_cues`` are the cues said on the current frame (emptied by :meth:`begin_frame`);
+    ``log`` is every cue said in the set; ``warnings`` are one-off notes for the report.
+    """
+
+    def __init__(self) -> None:
+        self._last_said: dict[str, float] = {}
+        self._active: dict[str, Cue] = {}
+        self.log: deque[Cue] = deque(maxlen=MAX_CUE_LOG)
+        self.new_cues: list[Cue] = []
+        self.warnings: list[str] = []
+
+    def begin_frame(self) -> None:
+        """Start collecting the cues of a new frame."""
+        self.new_cues = []
+
+    def say(self, t: float, cue_id: str, text: str, severity: Severity) -> None:
+        """Raise a cue: it is on screen now, and said (logged, new) unless said within the repeat time."""
+        cue = Cue(cue_id, text, severity, t)
+        self._active[cue_id] = cue
+        last = self._last_said.get(cue_id)
+        if last is None or t - last >= CUE_REPEAT_S:
+            self._last_said[cue_id] = t
+            self.log.append(cue)
+            self.new_cues.append(cue)
+
+    def clear(self, cue_id: str) -> None:
+        """Take a cue off the screen (its condition is over)."""
+        self._active.pop(cue_id, None)
+
+    def shown_since(self, cue_id: str) -> float | None:
+        """When the cue now on screen under ``cue_id`` was last raised, None if none is."""
+        cue = self._active.get(cue_id)
+        return None if cue is None else cue.t
+
+    def current(self, t: float) -> Cue | None:
+        """The most important cue raised within the last ``CUE_SHOW_S``: setup problems first."""
+        live = [c for c in self._active.values() if t - c.t <= CUE_SHOW_S]
+        if not live:
+            return None
+        return min(live, key=lambda c: (CUE_PRIORITY.get(c.id, _SEVERITY_RANK[c.severity]), -c.t))
+
+    def warn_once(self, text: str) -> None:
+        """Add a note to the report's warnings, once."""
+        if text not in self.warnings:
+            self.warnings.append(text)

@@ -1,0 +1,91 @@
+"""One rep in progress: its start, peak, side votes, hold clock, static positions and faults."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posecheck.coach.feedback import HoldEvent, HoldPosition, Side
+from posecheck.coach.holds import BounceDetector, HoldClock
+from posecheck.coach.positions import PositionTracker
+from posecheck.coach.schema import Positions, RuleSet, Timing
+from posecheck.coach.sides import SideVotes
+from posecheck.landmarks import side_index
+
+
+@dataclass
+class Rep:
+    """The rep in progress; ``partial`` when found already in the stretch (its start unseen: no rep)."""
+
+    start_s: float
+    bounce: BounceDetector
+    partial: bool = False
+    peak: float = math.nan
+    peak_metrics: dict[str, float] = field(default_factory=dict)
+    target_since: float | None = None
+    reached: bool = False
+    clock: HoldClock = field(default_factory=HoldClock)
+    last_target_t: float | None = None
+    votes: SideVotes = field(default_factory=SideVotes)
+    positions: PositionTracker | None = None  # static positions within the hold, if the rules ask
+    faults: list[str] = field(default_factory=list)
+
+    def track_peak(self, key: float, metrics: dict[str, float], higher_is_target: bool) -> None:
+        """Keep the most extreme key value (and that frame's metrics, for the rep-peak checks)."""
+        if math.isnan(key):
+            return
+        better = key > self.peak if higher_is_target else key < self.peak
+        if math.isnan(self.peak) or better:
+            self.peak = key
+            self.peak_metrics = dict(metrics)
+
+    def track_position(self, t: float, xy: np.ndarray, rule: Positions, planted: list[int]) -> None:
+        """Feed the hold's position tracker with this frame's landmarks."""
+        if self.positions is None:
+            start = self.target_since if self.target_since is not None else t
+            self.positions = PositionTracker(planted, rule.moved, rule.settle_s, start)
+        self.positions.update(t, xy, self.clock.elapsed(t))
+
+    def hold_start(self, fallback: float) -> float:
+        """When the target was first reached (``fallback`` if never)."""
+        return self.target_since if self.target_since is not None else fallback
+
+    def positions_held(self, held_s: float) -> tuple[HoldPosition, ...]:
+        """The hold's positions, the last ending when the target was last held."""
+        if self.positions is None or self.last_target_t is None:
+            return ()
+        return self.positions.close(self.last_target_t, held_s)
+
+
+class RepFactory:
+    """What a rule set fixes for every rep: how to make one, where its peak lies, what is planted."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self._timing: Timing = rules.timing
+        self.higher_is_target = _target_is_high(rules)
+        self.positions = rules.positions
+        self.planted = (
+            sorted({side_index(p, s) for p in rules.positions.planted for s in ("left", "right")})
+            if rules.positions
+            else []
+        )
+
+    def new(self, start_s: float, partial: bool = False) -> Rep:
+        """A rep starting at ``start_s``."""
+        return Rep(start_s=start_s, bounce=BounceDetector(self._timing), partial=partial)
+
+
+def hold_event(rep: Rep, side: Side | None, start: float, end: float, held: float, ok: bool) -> HoldEvent:
+    """The hold made in ``rep``, with its static positions."""
+    return HoldEvent(side, start, end, held, ok, rep.positions_held(held))
+
+
+def _target_is_high(rules: RuleSet) -> bool:
+    """Whether the key metric rises toward the target (for peak tracking)."""
+    key = rules.movement.metric
+    for c in rules.movement.target:
+        if c.metric == key:
+            return c.above is not None
+    return True

@@ -1,0 +1,42 @@
+"""Which side a rep worked: votes of the frames in the target, a comparison of both sides first."""
+
+from __future__ import annotations
+
+import math
+
+from posecheck.coach.feedback import Side
+from posecheck.coach.reading import pick
+
+
+class SideVotes:
+    """Left/right votes of one rep's frames in the target.
+
+    With one side unseen, "the lower/higher of the two" is only a guess (the unseen leg may be the
+    one that is lower): such frames decide only when no frame saw both.
+    """
+
+    def __init__(self) -> None:
+        self.compared = [0, 0]  # frames with both sides measured
+        self.one_sided = [0, 0]  # frames with one side unseen
+
+    def add(self, left: float, right: float, how: str) -> None:
+        """One frame's per-side reading; ``how`` (min/max) says which side is the working one."""
+        _, idx = pick((left, right), how)
+        if idx >= 0:
+            both = not (math.isnan(left) or math.isnan(right))
+            (self.compared if both else self.one_sided)[idx] += 1
+
+    def votes(self) -> list[int]:
+        """The votes that decide: a comparison of both sides outranks a reading of one."""
+        return self.compared if any(self.compared) else self.one_sided
+
+    def any(self) -> bool:
+        """Whether any frame voted."""
+        return any(self.votes())
+
+    def side(self) -> Side | None:
+        """The side with more votes (left on a tie), None without votes."""
+        votes = self.votes()
+        if not any(votes):
+            return None
+        return "left" if votes[0] >= votes[1] else "right"
