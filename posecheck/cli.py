@@ -1,18 +1,22 @@
-"""The ``posecheck`` command line: exercises, analyze, extract, eval, live, app."""
+"""The ``posecheck`` command line: exercises, programme, analyze, history, extract, eval, live, app."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from posecheck.errors import Interrupted, PosecheckError
+
+if TYPE_CHECKING:
+    from posecheck.coach.feedback import SessionSummary
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -136,6 +140,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.estimator import PoseOptions
     from posecheck.report import hold_lines
 
+    if args.profile and not args.save:
+        raise PosecheckError("--profile names whose history the result is saved in: use it with --save")
     rules = load_exercise(args.exercise, args.rules)
     progress = Progress(Path(args.input).name)
     try:
@@ -172,6 +178,68 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for w in r.get("warnings", []):
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {', '.join(sorted(str(p) for p in result.files.values()))}")
+    if args.save:
+        _save_to_history(args, result.summary, partial=bool(r.get("partial")), still=bool(still))
+    return EXIT_OK
+
+
+def _save_to_history(args: argparse.Namespace, summary: SessionSummary, partial: bool, still: bool) -> None:
+    """Save an analysed session in the history; a history problem is a warning, never a failure."""
+    from posecheck.coach.loader import rules_dir
+    from posecheck.errors import HistoryError
+    from posecheck.history import HistoryStore
+
+    if still:
+        print("note: a single picture is not a session; nothing was saved in the history", file=sys.stderr)
+        return
+    rules_file = args.rules or rules_dir() / f"{args.exercise}.toml"
+    try:
+        with HistoryStore.open() as store:
+            session_id = store.save_summary(
+                summary, rules_file, source="video", profile=args.profile, partial=partial
+            )
+    except HistoryError as exc:
+        # The analysis is written and stays valid: the history is a convenience on top of it.
+        print(f"warning: not saved in the history: {exc}", file=sys.stderr)
+        return
+    print(f"saved in the history as session {session_id} ({store.location})")
+
+
+def _parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PosecheckError(f"--since {text}: not a date; write YYYY-MM-DD, e.g. 2025-03-01") from None
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """List the saved sessions (table, JSON or CSV), or delete them."""
+    import json
+
+    from posecheck.history import HistoryStore
+    from posecheck.history.export import as_json, to_csv, to_table
+
+    since = _parse_day(args.since) if args.since else None
+    with HistoryStore.open() as store:
+        if args.delete_all:
+            if since is not None:
+                raise PosecheckError("--delete-all deletes whole histories; it does not take --since")
+            whose = f" of profile '{args.profile}'" if args.profile else ""
+            if not args.yes:
+                n = len(store.sessions(args.profile)) if args.profile else store.count()
+                raise PosecheckError(
+                    f"--delete-all would delete {n} sessions{whose} from {store.location}; add --yes to confirm"
+                )
+            print(f"deleted {store.delete_all(args.profile)} sessions{whose} from {store.location}")
+            return EXIT_OK
+        records = store.sessions(args.profile, since)
+    if args.json:
+        print(json.dumps([as_json(r) for r in records], indent=2, ensure_ascii=False))
+    elif args.csv:
+        sys.stdout.write(to_csv(records))
+    else:
+        print(to_table(records))
+        print(f"({len(records)} session{'' if len(records) == 1 else 's'} in {store.location})")
     return EXIT_OK
 
 
@@ -297,7 +365,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip annotated.mp4 (faster; the reports, plot and track are written)",
     )
+    p.add_argument(
+        "--save", action="store_true", help="also save the result in the history (see 'posecheck history')"
+    )
+    p.add_argument("--profile", help="with --save: whose history (a name; default none)")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("history", help="list the saved sessions (POSECHECK_DB says where they are)")
+    p.add_argument("--profile", help="only this profile's sessions")
+    p.add_argument("--since", help="only sessions from this day on (YYYY-MM-DD, local time)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON: each session with its reps and holds")
+    fmt.add_argument("--csv", action="store_true", help="CSV: one row per session")
+    fmt.add_argument(
+        "--delete-all", action="store_true", help="delete every session (or --profile's); needs --yes"
+    )
+    p.add_argument("--yes", action="store_true", help="confirm --delete-all")
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("extract", help="save the landmark track of a video (for re-scoring and tuning)")
     p.add_argument("input")

@@ -1,0 +1,9 @@
+"""The history of sessions: counts, reps and holds in a local database (numbers only, never frames).
+
+SQLAlchemy and Alembic live only inside this package; the rest of posecheck uses
+:class:`~posecheck.history.store.HistoryStore` and the plain records it returns.
+"""
+
+from posecheck.history.store import HistoryStore, HoldRecord, RepRecord, SessionRecord, default_location
+
+__all__ = ["HistoryStore", "HoldRecord", "RepRecord", "SessionRecord", "default_location"]

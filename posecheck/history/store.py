@@ -1,0 +1,508 @@
+"""The history store: sessions, reps and holds in SQLite (or any SQLAlchemy URL).
+
+Every failure reaches the caller as one :class:`~posecheck.errors.HistoryError` line naming the
+database and what to do; the caller prints it and carries on coaching. Opening a database runs the
+migrations shipped in this package (``migrations/``), so an older file is brought up to date and
+a file from a newer posecheck is refused untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+from posecheck.errors import HistoryError
+from posecheck.history.models import SOURCES, HoldRow, RepRow, SessionRow
+
+DEFAULT_TIMEOUT_S = 10.0
+MIGRATIONS = "posecheck.history:migrations"  # alembic's package-resource form: found wherever installed
+_READ = "posecheck_read"  # execution option: a read-only transaction (plain BEGIN)
+
+
+def default_location() -> str:
+    """``POSECHECK_DB``, else ``$XDG_DATA_HOME/posecheck/history.db`` (``~/.local/share`` by default)."""
+    override = os.environ.get("POSECHECK_DB")
+    if override:
+        return override
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(data_home) / "posecheck" / "history.db")
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """An Alembic configuration for the shipped migrations: no alembic.ini needed."""
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file (the rule file a session was coached with), hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _utc(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    if value.tzinfo is None:
+        raise ValueError("give times as timezone-aware datetimes")
+    return value.astimezone(timezone.utc)
+
+
+def since_utc(since: date | datetime) -> datetime:
+    """The start of ``since`` (a date: local midnight) in UTC."""
+    if isinstance(since, datetime):
+        return _utc(since)
+    return datetime.combine(since, time()).astimezone().astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class RepRecord:
+    """A stored rep."""
+
+    index: int
+    side: str | None
+    start_s: float
+    end_s: float
+    hold_s: float
+    faults: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HoldRecord:
+    """A stored hold."""
+
+    side: str | None
+    start_s: float
+    seconds: float
+    reached_target: bool
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A stored session with its reps, holds and fault counts (plain data: no database attached)."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    exercise: str
+    source: str
+    profile: str | None
+    programme: str | None
+    partial: bool
+    reps_total: int
+    reps_left: int | None
+    reps_right: int | None
+    rules_path: str
+    rules_sha256: str
+    reps: tuple[RepRecord, ...]
+    holds: tuple[HoldRecord, ...]
+
+    @property
+    def faults(self) -> dict[str, int]:
+        """How many reps each fault fired in, by check id (most frequent first)."""
+        return dict(Counter(f for r in self.reps for f in r.faults).most_common())
+
+
+def _record(row: SessionRow) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        exercise=row.exercise,
+        source=row.source,
+        profile=row.profile,
+        programme=row.programme,
+        partial=row.partial,
+        reps_total=row.reps_total,
+        reps_left=row.reps_left,
+        reps_right=row.reps_right,
+        rules_path=row.rules_path,
+        rules_sha256=row.rules_sha256,
+        reps=tuple(
+            RepRecord(r.index, r.side, r.start_s, r.end_s, r.hold_s, tuple(r.faults)) for r in row.reps
+        ),
+        holds=tuple(HoldRecord(h.side, h.start_s, h.seconds, h.reached_target) for h in row.holds),
+    )
+
+
+def _rep_row(index: int, rep: RepEvent) -> RepRow:
+    return RepRow(
+        index=index,
+        side=rep.side,
+        start_s=float(rep.start_s),
+        end_s=float(rep.end_s),
+        hold_s=float(rep.hold_s),
+        faults=list(rep.faults),
+    )
+
+
+def _hold_row(hold: HoldEvent) -> HoldRow:
+    return HoldRow(
+        side=hold.side,
+        start_s=float(hold.start_s),
+        seconds=float(hold.seconds),
+        reached_target=bool(hold.reached_target),
+    )
+
+
+def _target(url_or_path: str | Path) -> tuple[URL, Path | None]:
+    """The SQLAlchemy URL and, for an SQLite file, its path."""
+    text = str(url_or_path)
+    if "://" in text:
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise HistoryError(
+                f"POSECHECK_DB={text}: neither a file path nor an SQLAlchemy URL; "
+                "give a path such as ~/history.db or a URL such as sqlite:////path/history.db"
+            ) from None
+        database = url.database or ""
+        is_file = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+        return url, (Path(database).expanduser() if is_file else None)
+    path = Path(text).expanduser()
+    return URL.create("sqlite", database=str(path)), path
+
+
+class HistoryStore:
+    """Sessions, reps and holds in one database; open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, engine: Engine, location: str, timeout_s: float) -> None:
+        """Use :meth:`open`: it prepares the database (folders, migrations, WAL) first."""
+        self._engine = engine
+        self._read_engine = engine.execution_options(**{_READ: True})
+        self.location = location
+        self.timeout_s = timeout_s
+
+    # ----- opening ------------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, url_or_path: str | Path | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> HistoryStore:
+        """Open (creating it and its folders if missing) and migrate the history database.
+
+        ``url_or_path``: a file path or an SQLAlchemy URL; default :func:`default_location`.
+        ``timeout_s``: how long a write waits for another writer (another tab) before failing.
+        """
+        url, path = _target(url_or_path if url_or_path is not None else default_location())
+        location = str(path) if path is not None else url.render_as_string(hide_password=True)
+        if path is not None:
+            _make_folder(path)
+        try:
+            engine = create_engine(url, connect_args={"timeout": timeout_s} if path is not None else {})
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise HistoryError(f"{location}: cannot use this database ({exc}); set POSECHECK_DB") from None
+        if url.get_backend_name() == "sqlite":
+            _sqlite_settings(engine, timeout_s)
+        store = cls(engine, location, timeout_s)
+        try:
+            store._prepare(sqlite=url.get_backend_name() == "sqlite")
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def _prepare(self, sqlite: bool) -> None:
+        with self._errors("opening the history"):
+            cfg = alembic_config()
+            script = ScriptDirectory.from_config(cfg)
+            known = {rev.revision for rev in script.walk_revisions()}
+            head = script.get_current_head()
+            # One transaction holding the write lock: two tabs opening a new file do not both migrate.
+            with self._engine.begin() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current is None and inspect(conn).get_table_names():
+                    raise HistoryError(
+                        f"{self.location}: this database holds other tables and no posecheck history; "
+                        "set POSECHECK_DB to another file"
+                    )
+                if current is not None and current not in known:
+                    raise HistoryError(
+                        f"{self.location}: written by a newer posecheck (schema revision {current} is unknown "
+                        "to this one); nothing was changed: upgrade posecheck, or set POSECHECK_DB to another file"
+                    )
+                if current != head:
+                    command.upgrade(alembic_config(conn), "head")
+            if sqlite:
+                _enable_wal(self._engine)
+
+    def close(self) -> None:
+        """Close every connection (the SQLite write-ahead log is folded back into the file)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Database errors as one line naming the file and what to do."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise HistoryError(self._explain(exc, doing)) from None
+        except OSError as exc:
+            raise HistoryError(
+                f"{self.location}: {exc.strerror or exc} while {doing}; check the disk and its permissions"
+            ) from None
+
+    def _explain(self, exc: SQLAlchemyError, doing: str) -> str:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        low = reason.lower()
+        where = f"{self.location}: "
+        if "locked" in low or "busy" in low:
+            return (
+                f"{where}locked by another program for more than {self.timeout_s:g} s while {doing}; "
+                "close the other posecheck window or tab and try again"
+            )
+        if "not a database" in low or "malformed" in low or "encrypted" in low:
+            return (
+                f"{where}not a readable history database ({reason}); move it away or delete it "
+                "(posecheck then starts a new one), or set POSECHECK_DB to another file"
+            )
+        if "readonly" in low or "read-only" in low:
+            return (
+                f"{where}cannot write to it (read-only file or folder) while {doing}; make it writable "
+                "or set POSECHECK_DB to a file in a writable folder"
+            )
+        if "unable to open" in low:
+            return (
+                f"{where}cannot open the database file while {doing}; check that its folder exists "
+                "and is writable, or set POSECHECK_DB to another file"
+            )
+        if "disk" in low or "full" in low:
+            return f"{where}{reason} while {doing}; check the free disk space"
+        return f"{where}history database error while {doing} ({reason}); set POSECHECK_DB to another file"
+
+    def _session(self, read: bool = False) -> Session:
+        return Session(self._read_engine if read else self._engine, expire_on_commit=False)
+
+    # ----- writing ------------------------------------------------------------------------------
+    def start_session(
+        self,
+        exercise: str,
+        rules_file: str | Path,
+        *,
+        source: str,
+        profile: str | None = None,
+        programme: str | None = None,
+        started_at: datetime | None = None,
+    ) -> int:
+        """Record that a session began; returns its id (for :meth:`add_rep` and the others)."""
+        row = self._new_row(exercise, rules_file, source, profile, programme, started_at)
+        with self._errors("starting a session"), self._session() as s, s.begin():
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def _new_row(
+        self,
+        exercise: str,
+        rules_file: str | Path,
+        source: str,
+        profile: str | None,
+        programme: str | None,
+        started_at: datetime | None,
+    ) -> SessionRow:
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+        try:
+            sha = file_sha256(rules_file)
+        except OSError as exc:
+            raise HistoryError(
+                f"{rules_file}: cannot read the rule file to record it ({exc.strerror}); check the path"
+            ) from None
+        return SessionRow(
+            started_at=_utc(started_at),
+            exercise=exercise,
+            rules_path=str(Path(rules_file).resolve()),
+            rules_sha256=sha,
+            source=source,
+            profile=profile or None,
+            programme=programme or None,
+            partial=False,
+            reps_total=0,
+        )
+
+    def add_rep(self, session_id: int, index: int, rep: RepEvent) -> None:
+        """Record rep number ``index`` (1, 2, ...) of a session as it happens."""
+        with self._errors("saving a rep"), self._session() as s, s.begin():
+            row = _rep_row(index, rep)
+            row.session_id = session_id
+            s.add(row)
+
+    def add_hold(self, session_id: int, hold: HoldEvent) -> None:
+        """Record a finished hold of a session as it happens."""
+        with self._errors("saving a hold"), self._session() as s, s.begin():
+            row = _hold_row(hold)
+            row.session_id = session_id
+            s.add(row)
+
+    def finish_session(
+        self, session_id: int, summary: SessionSummary, partial: bool, finished_at: datetime | None = None
+    ) -> None:
+        """Close a session with the coach's summary: counts, and its reps and holds as the summary has them.
+
+        The summary is the final word: reps and holds written one by one are replaced by its lists
+        (a live coach may recount when it finds the camera on its side).
+        """
+        with self._errors("finishing a session"), self._session() as s, s.begin():
+            row = s.get(SessionRow, session_id)
+            if row is None:
+                raise HistoryError(f"{self.location}: no session {session_id} to finish")
+            _fill(row, summary, partial, _utc(finished_at))
+
+    def save_summary(
+        self,
+        summary: SessionSummary,
+        rules_file: str | Path,
+        *,
+        source: str = "video",
+        profile: str | None = None,
+        programme: str | None = None,
+        partial: bool = False,
+        started_at: datetime | None = None,
+    ) -> int:
+        """Save a whole analysed session (a video) in one transaction; returns its id."""
+        row = self._new_row(summary.exercise, rules_file, source, profile, programme, started_at)
+        with self._errors("saving the session"), self._session() as s, s.begin():
+            _fill(row, summary, partial, _utc(None))
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def delete_all(self, profile: str | None = None) -> int:
+        """Delete every session (or a profile's) with its reps and holds; returns how many."""
+        with self._errors("deleting"), self._session() as s, s.begin():
+            ids = select(SessionRow.id)
+            if profile is not None:
+                ids = ids.where(SessionRow.profile == profile)
+            chosen = list(s.scalars(ids))
+            # Bulk deletes skip the ORM cascade: children first.
+            s.execute(delete(RepRow).where(RepRow.session_id.in_(chosen)))
+            s.execute(delete(HoldRow).where(HoldRow.session_id.in_(chosen)))
+            s.execute(delete(SessionRow).where(SessionRow.id.in_(chosen)))
+            return len(chosen)
+
+    # ----- reading ------------------------------------------------------------------------------
+    def sessions(
+        self, profile: str | None = None, since: date | datetime | None = None
+    ) -> list[SessionRecord]:
+        """Sessions oldest first, of one profile and/or from a day on (a date: local midnight)."""
+        query = (
+            select(SessionRow)
+            .options(selectinload(SessionRow.reps), selectinload(SessionRow.holds))
+            .order_by(SessionRow.started_at, SessionRow.id)
+        )
+        if profile is not None:
+            query = query.where(SessionRow.profile == profile)
+        if since is not None:
+            query = query.where(SessionRow.started_at >= since_utc(since))
+        with self._errors("reading the history"), self._session(read=True) as s, s.begin():
+            return [_record(row) for row in s.scalars(query)]
+
+    def fault_counts(
+        self, profile: str | None = None, since: date | datetime | None = None
+    ) -> dict[str, int]:
+        """How many reps each fault fired in, over the chosen sessions (most frequent first)."""
+        query = select(RepRow.faults).join(SessionRow)
+        if profile is not None:
+            query = query.where(SessionRow.profile == profile)
+        if since is not None:
+            query = query.where(SessionRow.started_at >= since_utc(since))
+        with self._errors("reading the history"), self._session(read=True) as s, s.begin():
+            return dict(Counter(f for faults in s.scalars(query) for f in faults).most_common())
+
+    def count(self) -> int:
+        """How many sessions are stored."""
+        with self._errors("reading the history"), self._session(read=True) as s, s.begin():
+            return int(s.scalar(select(func.count(SessionRow.id))) or 0)
+
+
+def _fill(row: SessionRow, summary: SessionSummary, partial: bool, finished_at: datetime) -> None:
+    row.reps_total = summary.reps_total
+    row.reps_left = summary.reps_left
+    row.reps_right = summary.reps_right
+    row.partial = partial
+    row.finished_at = finished_at
+    row.reps = [_rep_row(i, rep) for i, rep in enumerate(summary.rep_events, start=1)]
+    row.holds = [_hold_row(h) for h in summary.holds]
+
+
+def _make_folder(path: Path) -> None:
+    """Create the database's folders; refuse a folder, or a place that cannot be written, up front."""
+    if path.is_dir():
+        raise HistoryError(f"{path}: is a folder; set POSECHECK_DB to a file such as {path / 'history.db'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(
+            f"{path}: cannot create the folder {path.parent} ({exc.strerror}); "
+            "set POSECHECK_DB to a file in a writable folder"
+        ) from None
+    # SQLite writes beside the file too (its write-ahead log), so the folder must be writable;
+    # saying so now beats SQLite's "unable to open database file" later.
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        what = "the file or its folder is read-only" if path.exists() else f"{path.parent} is read-only"
+        raise HistoryError(
+            f"{path}: cannot write the history ({what}); make it writable or set POSECHECK_DB "
+            "to a file in a writable folder"
+        )
+
+
+def _sqlite_settings(engine: Engine, timeout_s: float) -> None:
+    """Busy timeout, foreign keys, and transactions that take the write lock when they begin."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # posecheck emits BEGIN itself (below); pysqlite's own implicit BEGIN would come too late.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A write transaction that began as a reader cannot wait for the lock in WAL mode (SQLite
+        # fails it at once when another tab wrote meanwhile): writers take the lock up front and
+        # wait up to the busy timeout for it. Readers never block anyone.
+        read = conn.get_execution_options().get(_READ, False)
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+
+def _enable_wal(engine: Engine) -> None:
+    """Write-ahead log: readers do not block the writer (a second tab), and the writer not readers."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+    finally:
+        raw.close()
