@@ -26,8 +26,8 @@ from sqlalchemy import LargeBinary, PickleType, create_engine
 from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
 from posecheck.errors import HistoryError, PosecheckError
 from posecheck.history import HistoryStore, default_location
+from posecheck.history.database import alembic_config
 from posecheck.history.models import Base
-from posecheck.history.store import alembic_config
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules" / "bridge.toml"
@@ -378,3 +378,14 @@ def test_migrations_run_from_an_installed_package(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
     assert db_revision(db) == "0001"
+
+
+def test_only_the_history_package_imports_sqlalchemy() -> None:
+    # DESIGN: the store is a small interface; SQLAlchemy and Alembic stay behind it.
+    package = REPO / "posecheck"
+    for source in package.rglob("*.py"):
+        if source.is_relative_to(package / "history"):
+            continue
+        text = source.read_text(encoding="utf-8")
+        assert "import sqlalchemy" not in text and "from sqlalchemy" not in text, source
+        assert "from alembic" not in text and "import alembic" not in text, source

@@ -4,6 +4,8 @@ SQLAlchemy and Alembic live only inside this package; the rest of posecheck uses
 :class:`~posecheck.history.store.HistoryStore` and the plain records it returns.
 """
 
-from posecheck.history.store import HistoryStore, HoldRecord, RepRecord, SessionRecord, default_location
+from posecheck.history.database import default_location
+from posecheck.history.records import HoldRecord, RepRecord, SessionRecord
+from posecheck.history.store import HistoryStore
 
 __all__ = ["HistoryStore", "HoldRecord", "RepRecord", "SessionRecord", "default_location"]

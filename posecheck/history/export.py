@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from posecheck.history.store import SessionRecord
+from posecheck.history.records import SessionRecord
 
 CSV_FIELDS = (
     "id",

@@ -10,50 +10,35 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any
 
 from alembic import command
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy import create_engine, delete, func, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
 from posecheck.errors import HistoryError
+from posecheck.history.database import (
+    READ_ONLY,
+    alembic_config,
+    default_location,
+    enable_wal,
+    explain,
+    make_folder,
+    resolve,
+    sqlite_settings,
+)
 from posecheck.history.models import SOURCES, HoldRow, RepRow, SessionRow
+from posecheck.history.records import HoldRecord, RepRecord, SessionRecord
 
 DEFAULT_TIMEOUT_S = 10.0
-MIGRATIONS = "posecheck.history:migrations"  # alembic's package-resource form: found wherever installed
-_READ = "posecheck_read"  # execution option: a read-only transaction (plain BEGIN)
-
-
-def default_location() -> str:
-    """``POSECHECK_DB``, else ``$XDG_DATA_HOME/posecheck/history.db`` (``~/.local/share`` by default)."""
-    override = os.environ.get("POSECHECK_DB")
-    if override:
-        return override
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return str(Path(data_home) / "posecheck" / "history.db")
-
-
-def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
-    """An Alembic configuration for the shipped migrations: no alembic.ini needed."""
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
-    if url is not None:
-        cfg.set_main_option("sqlalchemy.url", url)
-    if connection is not None:
-        cfg.attributes["connection"] = connection
-    return cfg
 
 
 def file_sha256(path: str | Path) -> str:
@@ -78,54 +63,6 @@ def since_utc(since: date | datetime) -> datetime:
     if isinstance(since, datetime):
         return _utc(since)
     return datetime.combine(since, time()).astimezone().astimezone(timezone.utc)
-
-
-@dataclass(frozen=True)
-class RepRecord:
-    """A stored rep."""
-
-    index: int
-    side: str | None
-    start_s: float
-    end_s: float
-    hold_s: float
-    faults: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HoldRecord:
-    """A stored hold."""
-
-    side: str | None
-    start_s: float
-    seconds: float
-    reached_target: bool
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A stored session with its reps, holds and fault counts (plain data: no database attached)."""
-
-    id: int
-    started_at: datetime
-    finished_at: datetime | None
-    exercise: str
-    source: str
-    profile: str | None
-    programme: str | None
-    partial: bool
-    reps_total: int
-    reps_left: int | None
-    reps_right: int | None
-    rules_path: str
-    rules_sha256: str
-    reps: tuple[RepRecord, ...]
-    holds: tuple[HoldRecord, ...]
-
-    @property
-    def faults(self) -> dict[str, int]:
-        """How many reps each fault fired in, by check id (most frequent first)."""
-        return dict(Counter(f for r in self.reps for f in r.faults).most_common())
 
 
 def _record(row: SessionRow) -> SessionRecord:
@@ -170,31 +107,13 @@ def _hold_row(hold: HoldEvent) -> HoldRow:
     )
 
 
-def _target(url_or_path: str | Path) -> tuple[URL, Path | None]:
-    """The SQLAlchemy URL and, for an SQLite file, its path."""
-    text = str(url_or_path)
-    if "://" in text:
-        try:
-            url = make_url(text)
-        except ArgumentError:
-            raise HistoryError(
-                f"POSECHECK_DB={text}: neither a file path nor an SQLAlchemy URL; "
-                "give a path such as ~/history.db or a URL such as sqlite:////path/history.db"
-            ) from None
-        database = url.database or ""
-        is_file = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
-        return url, (Path(database).expanduser() if is_file else None)
-    path = Path(text).expanduser()
-    return URL.create("sqlite", database=str(path)), path
-
-
 class HistoryStore:
     """Sessions, reps and holds in one database; open with :meth:`open`, close with :meth:`close`."""
 
     def __init__(self, engine: Engine, location: str, timeout_s: float) -> None:
         """Use :meth:`open`: it prepares the database (folders, migrations, WAL) first."""
         self._engine = engine
-        self._read_engine = engine.execution_options(**{_READ: True})
+        self._read_engine = engine.execution_options(**{READ_ONLY: True})
         self.location = location
         self.timeout_s = timeout_s
 
@@ -208,16 +127,16 @@ class HistoryStore:
         ``url_or_path``: a file path or an SQLAlchemy URL; default :func:`default_location`.
         ``timeout_s``: how long a write waits for another writer (another tab) before failing.
         """
-        url, path = _target(url_or_path if url_or_path is not None else default_location())
+        url, path = resolve(url_or_path if url_or_path is not None else default_location())
         location = str(path) if path is not None else url.render_as_string(hide_password=True)
         if path is not None:
-            _make_folder(path)
+            make_folder(path)
         try:
             engine = create_engine(url, connect_args={"timeout": timeout_s} if path is not None else {})
         except (ArgumentError, NoSuchModuleError) as exc:
             raise HistoryError(f"{location}: cannot use this database ({exc}); set POSECHECK_DB") from None
         if url.get_backend_name() == "sqlite":
-            _sqlite_settings(engine, timeout_s)
+            sqlite_settings(engine, timeout_s)
         store = cls(engine, location, timeout_s)
         try:
             store._prepare(sqlite=url.get_backend_name() == "sqlite")
@@ -248,7 +167,7 @@ class HistoryStore:
                 if current != head:
                     command.upgrade(alembic_config(conn), "head")
             if sqlite:
-                _enable_wal(self._engine)
+                enable_wal(self._engine)
 
     def close(self) -> None:
         """Close every connection (the SQLite write-ahead log is folded back into the file)."""
@@ -266,39 +185,11 @@ class HistoryStore:
         try:
             yield
         except SQLAlchemyError as exc:
-            raise HistoryError(self._explain(exc, doing)) from None
+            raise HistoryError(explain(exc, self.location, self.timeout_s, doing)) from None
         except OSError as exc:
             raise HistoryError(
                 f"{self.location}: {exc.strerror or exc} while {doing}; check the disk and its permissions"
             ) from None
-
-    def _explain(self, exc: SQLAlchemyError, doing: str) -> str:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        low = reason.lower()
-        where = f"{self.location}: "
-        if "locked" in low or "busy" in low:
-            return (
-                f"{where}locked by another program for more than {self.timeout_s:g} s while {doing}; "
-                "close the other posecheck window or tab and try again"
-            )
-        if "not a database" in low or "malformed" in low or "encrypted" in low:
-            return (
-                f"{where}not a readable history database ({reason}); move it away or delete it "
-                "(posecheck then starts a new one), or set POSECHECK_DB to another file"
-            )
-        if "readonly" in low or "read-only" in low:
-            return (
-                f"{where}cannot write to it (read-only file or folder) while {doing}; make it writable "
-                "or set POSECHECK_DB to a file in a writable folder"
-            )
-        if "unable to open" in low:
-            return (
-                f"{where}cannot open the database file while {doing}; check that its folder exists "
-                "and is writable, or set POSECHECK_DB to another file"
-            )
-        if "disk" in low or "full" in low:
-            return f"{where}{reason} while {doing}; check the free disk space"
-        return f"{where}history database error while {doing} ({reason}); set POSECHECK_DB to another file"
 
     def _session(self, read: bool = False) -> Session:
         return Session(self._read_engine if read else self._engine, expire_on_commit=False)
@@ -453,56 +344,3 @@ def _fill(row: SessionRow, summary: SessionSummary, partial: bool, finished_at: 
     row.finished_at = finished_at
     row.reps = [_rep_row(i, rep) for i, rep in enumerate(summary.rep_events, start=1)]
     row.holds = [_hold_row(h) for h in summary.holds]
-
-
-def _make_folder(path: Path) -> None:
-    """Create the database's folders; refuse a folder, or a place that cannot be written, up front."""
-    if path.is_dir():
-        raise HistoryError(f"{path}: is a folder; set POSECHECK_DB to a file such as {path / 'history.db'}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise HistoryError(
-            f"{path}: cannot create the folder {path.parent} ({exc.strerror}); "
-            "set POSECHECK_DB to a file in a writable folder"
-        ) from None
-    # SQLite writes beside the file too (its write-ahead log), so the folder must be writable;
-    # saying so now beats SQLite's "unable to open database file" later.
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        what = "the file or its folder is read-only" if path.exists() else f"{path.parent} is read-only"
-        raise HistoryError(
-            f"{path}: cannot write the history ({what}); make it writable or set POSECHECK_DB "
-            "to a file in a writable folder"
-        )
-
-
-def _sqlite_settings(engine: Engine, timeout_s: float) -> None:
-    """Busy timeout, foreign keys, and transactions that take the write lock when they begin."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        # posecheck emits BEGIN itself (below); pysqlite's own implicit BEGIN would come too late.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # A write transaction that began as a reader cannot wait for the lock in WAL mode (SQLite
-        # fails it at once when another tab wrote meanwhile): writers take the lock up front and
-        # wait up to the busy timeout for it. Readers never block anyone.
-        read = conn.get_execution_options().get(_READ, False)
-        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
-
-
-def _enable_wal(engine: Engine) -> None:
-    """Write-ahead log: readers do not block the writer (a second tab), and the writer not readers."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.close()
-    finally:
-        raw.close()

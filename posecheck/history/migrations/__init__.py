@@ -3,7 +3,7 @@
 To write the next revision after changing ``models.py``::
 
     from alembic import command
-    from posecheck.history.store import alembic_config
+    from posecheck.history.database import alembic_config
     command.revision(alembic_config(url="sqlite:////tmp/dev.db"), "what changed", autogenerate=True)
 
 (upgrade ``/tmp/dev.db`` to head first), then read and edit the generated file in ``versions/``;
