@@ -133,7 +133,7 @@ class HistoryStore:
             make_folder(path)
         try:
             engine = create_engine(url, connect_args={"timeout": timeout_s} if path is not None else {})
-        except (ArgumentError, NoSuchModuleError) as exc:
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
             raise HistoryError(f"{location}: cannot use this database ({exc}); set POSECHECK_DB") from None
         if url.get_backend_name() == "sqlite":
             sqlite_settings(engine, timeout_s)
