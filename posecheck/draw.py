@@ -225,7 +225,7 @@ def _panel_rows(
         rows.append(f"Hold {fb.hold_s:.1f} / {fb.hold_target_s:.0f} s")
     elif fb.hold_s > 0:
         rows.append(f"Hold {fb.hold_s:.1f} s")
-    rows.append(f"{fb.phase} | {fb.posture}")
+    rows.append(f"{fb.state or fb.phase} | {fb.posture}")
     return [_ascii(r) for r in rows], hold_row
 
 

@@ -118,3 +118,14 @@ def test_a_reps_side_comes_from_frames_that_saw_both_sides_before_one_sided_ones
         votes.add(-0.2, 0.9, "min")
     assert votes.side() == "left"
     assert votes.compared == [5, 0] and votes.one_sided == [0, 20]
+
+
+def test_feedback_says_in_words_what_the_coach_waits_for(bridge) -> None:  # type: ignore[no-untyped-def]
+    track = make_track([supine_landmarks(p) for p in bridge_session(2, fps=30)], fps=30)
+    feedback = score_track(bridge, track, keep_feedback=True).feedback or []
+    states = [fb.state for fb in feedback]
+    assert states[0].startswith("setup: ")
+    assert "at rest: ready" in states
+    in_target = [s for s in states if s.startswith("in target ")]
+    assert in_target and float(in_target[-1].split()[2]) > 0.5  # the hold time, counting up
+    assert {"moving toward the target", "waiting for rest"} <= set(states)

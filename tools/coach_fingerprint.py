@@ -7,6 +7,9 @@ Two runs print the same lines exactly when the coach behaved the same on every f
 
     .venv/bin/python tools/coach_fingerprint.py > before.txt   # ...change the coach...
     .venv/bin/python tools/coach_fingerprint.py > after.txt && diff before.txt after.txt
+
+``--ignore FIELD`` leaves a Feedback field out (one added since the "before" run); other
+arguments keep only those rule sets.
 """
 
 from __future__ import annotations
@@ -41,9 +44,12 @@ def _canonical(value: Any) -> bytes:
     return repr(value).encode()
 
 
+IGNORED: set[str] = set()
+
+
 def feedback_bytes(fb: Feedback) -> bytes:
-    """Every field of one frame's feedback."""
-    return b"|".join(_canonical(getattr(fb, f.name)) for f in fields(fb))
+    """Every field of one frame's feedback (but the ignored ones)."""
+    return b"|".join(_canonical(getattr(fb, f.name)) for f in fields(fb) if f.name not in IGNORED)
 
 
 def fingerprint(track: Track, exercise: str) -> tuple[str, str]:
@@ -66,7 +72,12 @@ def fingerprint(track: Track, exercise: str) -> tuple[str, str]:
 def main() -> None:
     """Print one line per (track, rule set)."""
     paths = sorted((REPO / "sample_videos" / "tracks").rglob("*.npz"))
-    only = set(sys.argv[1:])
+    args = sys.argv[1:]
+    while "--ignore" in args:
+        at = args.index("--ignore")
+        IGNORED.add(args[at + 1])
+        del args[at : at + 2]
+    only = set(args)
     for path in paths:
         track = Track.load(path)
         for exercise in EXERCISES:

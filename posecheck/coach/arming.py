@@ -52,6 +52,14 @@ class Arming:
         self._sample_metrics: dict[str, float] = {}  # all metrics of the newest sample
         self.first_move_rest_t: float | None = None
 
+    def status(self) -> str:
+        """What setup is waiting for, in words."""
+        if not self._gate.ok:
+            return f"setup: waiting for the start posture ({self._rules.posture.required.replace('_', ' ')})"
+        if self.tolerance:
+            return "setup: learning your start position (keep still)"
+        return "setup: getting ready"
+
     def arm(self, t: float, metrics: dict[str, float], someone_in_view: bool) -> bool:
         """Feed one frame in setup; True when the set starts on this frame."""
         p = self._rules.posture

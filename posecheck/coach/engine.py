@@ -224,6 +224,7 @@ class Coach:
             if frame.person_found
             else None,
             near_side="left" if frame.near_is_left else "right",
+            state=counter.status(t),
         )
 
     # ----- the set so far -------------------------------------------------------------------------

@@ -81,6 +81,7 @@ class Feedback:
     metrics: dict[str, float] = field(default_factory=dict)
     landmarks: np.ndarray | None = None  # (33, 2) smoothed pixels, NaN where not trusted
     near_side: Side | None = None
+    state: str = ""  # what the coach is waiting for, in words ("in target 3.2 s", "waiting for rest")
 
 
 @dataclass

@@ -112,6 +112,15 @@ class GuidedTimer:
         """Guided holds have no side."""
         return None
 
+    def status(self, t: float) -> str:
+        """What the timer is waiting for, in words (for the overlay and the app)."""
+        if self.phase == "setup":
+            return self._arming.status()
+        if self.hold is not None:
+            return f"holding {self.hold.clock.elapsed(t):.1f} of {self._dose[1]:.0f} s"
+        rest_left = 0.0 if self._last_end is None else self._rules.dose.rest_s - (t - self._last_end)
+        return f"resting {rest_left:.0f} s" if rest_left > 0 else "waiting for the position"
+
     def hold_now(self, t: float) -> float:
         """Seconds held in the running hold (0 without one)."""
         return self.hold.clock.elapsed(t) if self.hold else 0.0

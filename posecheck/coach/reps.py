@@ -223,6 +223,17 @@ class RepCounter:
             return self.side_of(self.rep)
         return self.last_side
 
+    def status(self, t: float) -> str:
+        """What the counter is waiting for, in words (for the overlay and the app)."""
+        rep = self.rep
+        if self.phase == "setup":
+            return self._arming.status()
+        if rep is None:
+            return "at rest: ready"
+        if self.phase == "target":
+            return f"in target {rep.clock.elapsed(t):.1f} s"
+        return "waiting for rest" if rep.reached else "moving toward the target"
+
     def hold_now(self, t: float) -> float:
         """Seconds held in the rep in progress (0 without one)."""
         return self.rep.clock.elapsed(t) if self.rep else 0.0

@@ -112,6 +112,7 @@ class LiveSnapshot:
     hold_s: float = 0.0
     hold_target_s: float | None = None
     phase: str = "setup"
+    state: str = ""  # the coach's state in words (Feedback.state)
     posture: str = "unknown"
     cue: Cue | None = None
     key_metric: str = ""
@@ -399,6 +400,7 @@ class LiveSession:
             hold_s=fb.hold_s,
             hold_target_s=fb.hold_target_s,
             phase=fb.phase,
+            state=fb.state,
             posture=fb.posture,
             cue=fb.cue,
             key_metric=fb.key_metric,

@@ -174,7 +174,7 @@ def panel(session: LiveSession, rules: RuleSet, playing: bool, speak: bool) -> N
         if playing:
             st.caption(
                 f"{snap.frames} frames coached · {snap.fps:.0f} frames/s · "
-                f"{snap.process_ms:.0f} ms per frame · {snap.phase} · {snap.posture}"
+                f"{snap.process_ms:.0f} ms per frame · {snap.state or snap.phase} · {snap.posture}"
             )
         _speak(session, speak)
         if ended is not None:
