@@ -403,12 +403,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tracks-dir", default=str(Path(__file__).resolve().parents[1] / "sample_videos" / "tracks")
     )
-    p.add_argument("--variants", help="comma-separated subset of: original,mirrored,rotated90,fps15")
+    from posecheck.variants import TRACK_ONLY_VARIANTS, VARIANTS
+
+    p.add_argument(
+        "--variants",
+        help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all; "
+        f"{', '.join(TRACK_ONLY_VARIANTS)} are made from --tracks only)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--cache",
         help="folder to keep the model's tracks of each clip and variant in, reused on the next run "
-        "while the video, the model and posecheck's pose code are unchanged",
+        "while the video, the model and posecheck's pose and frame-variant code are unchanged",
     )
     p.set_defaults(func=cmd_eval)
 

@@ -1,26 +1,27 @@
 """Accuracy on labelled footage: counts, sides and hold times against ground truth.
 
-Each labelled clip is scored as recorded and in three variants that a phone at
-home produces: mirrored left-right, rotated 90 degrees without rotation
-metadata, and resampled to 15 fps. From a video the variants are made on the
-frames and the pose model runs again; from a saved track (``--tracks``) they
-are made on the landmarks, which is quicker but does not re-test the model.
+Each labelled clip is scored as recorded and in variants that make it look like footage we do
+not have (see :mod:`posecheck.variants`): mirrored, rotated 90 degrees without rotation metadata,
+resampled to 15 fps, trimmed to the reps, performed 0.6x and 1.5x as fast, at 360 px, filmed
+from 20 degrees round the person either way or from 20 degrees above, with twice the model's
+jitter, and with a duplicated frame every sixth frame. From a video the variants are made on the
+frames and the pose model runs again (jitter: on the model's track of the untransformed video);
+from a saved track (``--tracks``) they are made on the landmarks, which is quicker but does not
+re-test the model. The moved cameras (orbit+20, orbit-20, raised20) are tracks only: a camera
+elsewhere sees the body from another side, which no transform of the picture can show; their
+track form turns the model's 3D world landmarks instead.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import json
-import math
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from posecheck.coach.engine import wanted_postures
 from posecheck.coach.feedback import SessionSummary
@@ -29,8 +30,22 @@ from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import loop_seconds, score_track
 from posecheck.errors import InputError
 from posecheck.track import Track
+from posecheck.variants import (
+    FROM_ORIGINAL_VARIANTS,
+    NO_VIDEO_FORM,
+    TRACK_ONLY_VARIANTS,
+    TRACK_VARIANTS,
+    VARIANTS,
+    Window,
+    looped_labels,
+    trim_window,
+    variant_labels,
+)
+from posecheck.variants import mirror_track as mirror_track  # "as": kept importable from here (tests)
+from posecheck.variants import resample_track as resample_track
+from posecheck.variants import rotate_track as rotate_track
+from posecheck.video_variants import video_variant_track
 
-VARIANTS = ("original", "mirrored", "rotated90", "fps15")
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".gif", ".avi", ".mkv"}
 
 
@@ -116,93 +131,6 @@ def labelled_clips(labels: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dic
             yield clip, lab
 
 
-# ----- variants on landmark tracks ------------------------------------------------------------------
-def _other_view(meta: dict[str, Any]) -> dict[str, Any]:
-    """Track metadata for a changed picture: a camera turn found from the original no longer holds."""
-    return {k: v for k, v in meta.items() if k != "camera_turns"}
-
-
-def mirror_track(track: Track) -> Track:
-    """The track of the left-right mirrored video (labels kept as MediaPipe's, positions flipped)."""
-    xy = track.xy.copy()
-    xy[..., 0] = track.width - xy[..., 0]
-    return Track(track.t, xy, track.z, track.visibility, track.world, track.width, track.height, track.fps,
-                 _other_view(track.meta))  # fmt: skip
-
-
-def rotate_track(track: Track) -> Track:
-    """The track of the video turned 90 degrees clockwise (a phone on its side, no metadata)."""
-    xy = np.empty_like(track.xy)
-    xy[..., 0] = track.height - track.xy[..., 1]
-    xy[..., 1] = track.xy[..., 0]
-    return Track(track.t, xy, track.z, track.visibility, track.world, track.height, track.width, track.fps,
-                 _other_view(track.meta))  # fmt: skip
-
-
-def resample_track(track: Track, fps: float = 15.0) -> Track:
-    """Keep the frames nearest to a ``fps`` clock (timestamps stay the real ones)."""
-    if len(track) == 0:
-        return track
-    keep: list[int] = []
-    next_t = float(track.t[0])
-    for i, t in enumerate(track.t):
-        if t + 1e-6 >= next_t:
-            keep.append(i)
-            next_t += 1.0 / fps
-    idx = np.asarray(keep)
-    return Track(track.t[idx], track.xy[idx], track.z[idx], track.visibility[idx], track.world[idx],
-                 track.width, track.height, fps, dict(track.meta))  # fmt: skip
-
-
-TRACK_VARIANTS: dict[str, Callable[[Track], Track]] = {
-    "original": lambda tr: tr,
-    "mirrored": mirror_track,
-    "rotated90": rotate_track,
-    "fps15": resample_track,
-}
-
-
-# ----- variants on video frames (the model runs again) ----------------------------------------------
-def video_variant_track(
-    path: Path,
-    variant: str,
-    wanted: tuple[str, ...] = (),
-    progress: Callable[[int, int], None] | None = None,
-) -> Track:
-    """Run pose estimation on the frames of ``path`` transformed as ``variant``.
-
-    As ``posecheck analyze`` does: with the exercise's ``wanted`` postures the picture is
-    turned upright when the camera was on its side (see :func:`posecheck.extract.pose_track`).
-    """
-    from posecheck.extract import pose_track
-    from posecheck.pose.estimator import PoseEstimator, PoseOptions
-    from posecheck.pose.upright import turn_image
-    from posecheck.video import Frame, VideoReader
-
-    def transformed(frames: Iterator[Frame]) -> Iterator[Frame]:
-        next_t = -math.inf
-        for frame in frames:
-            if variant == "fps15":
-                if frame.t + 1e-6 < next_t:
-                    continue
-                next_t = max(next_t, frame.t) + 1 / 15.0
-            if variant == "mirrored":
-                frame.image = np.ascontiguousarray(frame.image[:, ::-1])
-            elif variant == "rotated90":
-                frame.image = turn_image(frame.image, -1)  # a phone turned clockwise
-            yield frame
-
-    with VideoReader(path, PoseOptions().inference_long_side) as reader, PoseEstimator() as estimator:
-        info = reader.info
-        size = (info.height, info.width) if variant == "rotated90" else (info.width, info.height)
-        fps = 15.0 if variant == "fps15" else info.fps
-        meta: dict[str, object] = {"source": path.name, "variant": variant}
-        builder = pose_track(
-            transformed(iter(reader)), size, fps, meta, estimator, wanted, reader, progress, info.frame_count
-        )
-    return builder.build()
-
-
 @functools.cache
 def pose_stage_fingerprint() -> str:
     """What a model track of a clip depends on besides the clip: the model, mediapipe's version and
@@ -215,27 +143,36 @@ def pose_stage_fingerprint() -> str:
     digest.update(default_model_path().name.encode())  # the name carries the model files' hash
     digest.update(str(getattr(mediapipe, "__version__", "")).encode())
     package = Path(__file__).resolve().parent
-    for source in sorted([*(package / "pose").glob("*.py"), package / "video.py", package / "extract.py"]):
+    # video_variants.py: how each variant's frames are made (a changed transform makes its tracks again).
+    sources = [*(package / "pose").glob("*.py"), package / "video.py", package / "extract.py"]
+    for source in sorted([*sources, package / "video_variants.py"]):
         digest.update(source.read_bytes())
-    digest.update(inspect.getsource(video_variant_track).encode())
     return digest.hexdigest()[:16]
 
 
 def _cached_video_track(
-    videos_dir: Path, clip: str, variant: str, cache_dir: str | Path | None, wanted: tuple[str, ...] = ()
+    videos_dir: Path,
+    clip: str,
+    variant: str,
+    cache_dir: str | Path | None,
+    wanted: tuple[str, ...] = (),
+    window: Window | None = None,
 ) -> Track:
     """The model's track of ``clip`` in ``variant``, from ``cache_dir`` when it is there and was made
-    from the same video by the same model and pose code (else it is made again and replaces it)."""
+    from the same video by the same model and pose code, and for "trimmed" the same ``window``
+    (else it is made again and replaces it)."""
     if cache_dir is None:
-        return video_variant_track(videos_dir / clip, variant, wanted)
+        return video_variant_track(videos_dir / clip, variant, wanted, window=window)
     video = (videos_dir / clip).stat()
     made_by = f"{pose_stage_fingerprint()}:{video.st_size}:{video.st_mtime_ns}"
+    if window is not None:
+        made_by += f":{window[0]:.3f}-{window[1]:.3f}"
     cached = Path(cache_dir) / Path(clip).with_suffix(f".{variant}.npz")
     if cached.is_file():
         track = Track.load(cached)
         if track.meta.get("made_by") == made_by:
             return track
-    track = video_variant_track(videos_dir / clip, variant, wanted)
+    track = video_variant_track(videos_dir / clip, variant, wanted, window=window)
     track.meta["made_by"] = made_by
     cached.parent.mkdir(parents=True, exist_ok=True)
     track.save(cached)
@@ -243,34 +180,6 @@ def _cached_video_track(
 
 
 # ----- scoring --------------------------------------------------------------------------------------
-# Label times are to the nearest 0.25 s: a hold this close to a loop's end or start touches the seam.
-_SEAM_SLACK_S = 0.25
-
-
-def _looped_labels(lab: dict[str, Any], loop_s: float) -> dict[str, Any]:
-    """Labels made on one play of a looping animation, moved into its second play.
-
-    A hold that runs into the loop's end and one that starts the loop are one hold across the
-    seam (the labels of such clips say so): they become one.
-    """
-
-    def moved(x: dict[str, Any]) -> dict[str, Any]:
-        return {**x, "start_s": x["start_s"] + loop_s, "end_s": x["end_s"] + loop_s}
-
-    holds = [dict(h) for h in lab.get("holds", [])]
-    ending = [h for h in holds if h["end_s"] >= loop_s - _SEAM_SLACK_S]
-    starting = [h for h in holds if h["start_s"] <= _SEAM_SLACK_S]
-    joined = []
-    if ending and starting and ending[0] is not starting[0]:
-        joined = [{**ending[0], "end_s": loop_s + starting[0]["end_s"]}]
-        holds = [h for h in holds if h is not ending[0] and h is not starting[0]]
-    return {
-        **lab,
-        "reps": [moved(r) for r in lab.get("reps", [])],
-        "holds": [*joined, *(moved(h) for h in holds)],
-    }
-
-
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
@@ -285,11 +194,11 @@ def compare(
     """Labelled vs measured for one clip (mirroring swaps the expected sides).
 
     For a looping animation (played twice, counted in the second play) the labels, made on one
-    play, are moved into the second play (see :func:`_looped_labels`).
+    play, are moved into the second play (see :func:`posecheck.variants.looped_labels`).
     """
     mirrored = variant == "mirrored"
     if loop_s is not None:
-        lab = _looped_labels(lab, loop_s)
+        lab = looped_labels(lab, loop_s)
     by_side = lab.get("rep_count_by_side") or {}
     label_left, label_right = int(by_side.get("left", 0)), int(by_side.get("right", 0))
     if mirrored:
@@ -408,19 +317,16 @@ def evaluate(
     originals: dict[str, Track] = {}
     for clip, lab in labelled_clips(labels):
         ex = str(lab["exercise"])
+        source = _ClipSource(videos_dir, tracks_dir, cache_dir, wanted_postures(rules[ex]))
         for variant in variants:
+            if tracks_dir is None and variant in TRACK_ONLY_VARIANTS:
+                continue  # no video form (see the module's docstring)
             if progress:
                 progress(f"{clip} [{variant}]")
-            if tracks_dir is not None:
-                base = originals.get(clip) or Track.load(track_path_for(Path(tracks_dir), clip))
-                originals[clip] = base
-                track = TRACK_VARIANTS[variant](base)
-            else:
-                track = _cached_video_track(videos_dir, clip, variant, cache_dir, wanted_postures(rules[ex]))
-                if variant == "original":
-                    originals[clip] = track
+            track = source.variant_track(clip, lab, variant, originals)
             summary = score_track(rules[ex], track).summary
-            results.append(compare(clip, lab, variant, summary, loop_seconds(track)))
+            results.append(compare(clip, variant_labels(variant, lab, track), variant, summary,
+                                   loop_seconds(track)))  # fmt: skip
     negatives = _negatives(labels, videos_dir, tracks_dir, rules, originals, progress, cache_dir)
     stills = _stills(labels, videos_dir, tracks_dir, rules, progress)
     report: dict[str, Any] = {
@@ -442,6 +348,35 @@ def evaluate(
         "cannot_tell": sum(r.right is None for r in stills),
     }
     return report
+
+
+@dataclass(frozen=True)
+class _ClipSource:
+    """Where a clip's tracks come from: saved tracks, or the model run on the (cached) video."""
+
+    videos_dir: Path
+    tracks_dir: str | Path | None
+    cache_dir: str | Path | None
+    wanted: tuple[str, ...]
+
+    def variant_track(
+        self, clip: str, lab: dict[str, Any], variant: str, originals: dict[str, Track]
+    ) -> Track:
+        """The track of ``clip`` in ``variant``; ``originals`` keeps each clip's untransformed track."""
+        if self.tracks_dir is not None or variant in FROM_ORIGINAL_VARIANTS:
+            base = originals.get(clip) or self._original(clip)
+            originals[clip] = base
+            return TRACK_VARIANTS[variant](base, lab)
+        window = trim_window(lab) if variant == "trimmed" else None
+        track = _cached_video_track(self.videos_dir, clip, variant, self.cache_dir, self.wanted, window)
+        if variant == "original":
+            originals[clip] = track
+        return track
+
+    def _original(self, clip: str) -> Track:
+        if self.tracks_dir is not None:
+            return Track.load(track_path_for(Path(self.tracks_dir), clip))
+        return _cached_video_track(self.videos_dir, clip, "original", self.cache_dir, self.wanted)
 
 
 def _stills(
@@ -537,6 +472,9 @@ def format_table(report: dict[str, Any]) -> str:
             )
             continue
         if not s.get("clips"):
+            variant, _, group = key.partition("/")
+            if variant in TRACK_ONLY_VARIANTS and group == "handout":
+                lines.append(f"{variant:<20} tracks only (run with --tracks): {NO_VIDEO_FORM}")
             continue
         side = "n/a" if s["side_right_share"] is None else f"{s['side_right_share']:.0%}"
         hold = "n/a" if s["median_hold_error_s"] is None else f"{s['median_hold_error_s']:.2f} s"

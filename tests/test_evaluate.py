@@ -106,7 +106,9 @@ def test_a_cached_model_track_is_made_again_when_what_made_it_changed(
     video.write_bytes(b"not decoded here")
     made: list[str] = []
 
-    def fake_model_run(path: Path, variant: str, wanted: tuple[str, ...] = ()) -> Track:
+    def fake_model_run(
+        path: Path, variant: str, wanted: tuple[str, ...] = (), window: tuple[float, float] | None = None
+    ) -> Track:
         made.append(variant)
         return Track.empty(64, 48, 30.0, {"variant": variant})
 
@@ -124,3 +126,36 @@ def test_a_cached_model_track_is_made_again_when_what_made_it_changed(
     assert made == ["mirrored"] * 3  # the video was replaced: made again
     evaluate._cached_video_track(videos, "bridge/clip.mp4", "mirrored", cache)
     assert made == ["mirrored"] * 3
+    # trimmed: the part kept comes from the labels, which may change without the video
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "trimmed", cache, window=(0.2, 5.0))
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "trimmed", cache, window=(0.2, 5.0))
+    assert made[3:] == ["trimmed"]
+    evaluate._cached_video_track(videos, "bridge/clip.mp4", "trimmed", cache, window=(0.7, 5.0))
+    assert made[3:] == ["trimmed"] * 2
+
+
+def test_the_cache_key_covers_the_code_that_makes_the_variants_frames(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    evaluate.pose_stage_fingerprint.cache_clear()
+    before = evaluate.pose_stage_fingerprint()
+    read_bytes = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        return read_bytes(path) + (b"# changed" if path.name == "video_variants.py" else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    evaluate.pose_stage_fingerprint.cache_clear()
+    try:
+        assert evaluate.pose_stage_fingerprint() != before
+    finally:
+        evaluate.pose_stage_fingerprint.cache_clear()
+
+
+def test_the_table_says_why_a_moved_camera_has_no_video_figures() -> None:
+    report = {"clips": [], "negatives": [], "stills": [],
+              "summary": {"orbit+20/handout": {"clips": 0}, "orbit+20/variant": {"clips": 0}}}  # fmt: skip
+    lines = evaluate.format_table(report).splitlines()
+    assert [line for line in lines if "orbit+20" in line] == [
+        f"orbit+20             tracks only (run with --tracks): {evaluate.NO_VIDEO_FORM}"
+    ]

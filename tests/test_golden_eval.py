@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from posecheck.evaluate import evaluate
+from posecheck.evaluate import VARIANTS, evaluate
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "sample_videos" / "eval_baseline.json"
@@ -30,6 +30,12 @@ def report() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def baseline() -> dict[str, Any]:
     return json.loads(BASELINE.read_text())
+
+
+def test_every_variant_of_every_clip_has_a_baseline(report: dict[str, Any], baseline: dict[str, Any]) -> None:
+    assert {c["variant"] for c in report["clips"]} == set(VARIANTS)
+    missing = [k for c in report["clips"] if (k := f"{c['clip']}|{c['variant']}") not in baseline["clips"]]
+    assert not missing, f"not in {BASELINE.name} (run tools/update_eval_baseline.py): {missing}"
 
 
 def test_no_clip_counts_worse(report: dict[str, Any], baseline: dict[str, Any]) -> None:

@@ -3,7 +3,8 @@
 No labelled clip is filmed from an oblique angle, so this makes one from each committed track:
 MediaPipe's world landmarks (metres, around the hips) are turned about the picture's vertical axis,
 as if the camera had moved round the person by DEG, and put back into pixels with the scale and
-offset that map the frame's own world landmarks onto its pixels (plus each landmark's residual).
+offset that map the frame's own world landmarks onto its pixels (plus each landmark's residual):
+:func:`posecheck.variants.orbit`, which ``posecheck eval`` uses for its orbit+20 and orbit-20.
 Visibility is kept as it was, and the world landmarks' depth is the model's guess, so the figures
 are indicative: they show which rules lean on a square side view, not what a real camera would give.
 
@@ -13,42 +14,12 @@ are indicative: they show which rules lean on a square side view, not what a rea
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from posecheck import evaluate as ev
-from posecheck.track import Track
+from posecheck.variants import orbit, same_labels
 
 REPO = Path(__file__).resolve().parents[1]
-MIN_FIT_POINTS = 6  # well-seen landmarks needed to fit the world-to-pixel map of a frame
-
-
-def orbit(degrees: float) -> Callable[[Track], Track]:
-    """A track variant: the camera moved round the person by ``degrees`` about the vertical."""
-    turn = np.radians(degrees)
-
-    def variant(track: Track) -> Track:
-        xy = track.xy.copy()
-        for i in range(len(track)):
-            for p in range(xy.shape[1]):
-                pixels, world = track.xy[i, p].astype(float), track.world[i, p].astype(float)
-                ok = np.isfinite(pixels[:, 0]) & np.isfinite(world[:, 0]) & (track.visibility[i, p] > 0.5)
-                if ok.sum() < MIN_FIT_POINTS:
-                    continue
-                w, px = world[ok, :2], pixels[ok]
-                scale = np.sum((w - w.mean(0)) * (px - px.mean(0))) / np.sum((w - w.mean(0)) ** 2)
-                offset = px.mean(0) - scale * w.mean(0)
-                residual = np.nan_to_num(pixels - (world[:, :2] * scale + offset))
-                turned_x = world[:, 0] * np.cos(turn) + world[:, 2] * np.sin(turn)
-                xy[i, p] = np.stack([turned_x, world[:, 1]], 1) * scale + offset + residual
-        meta = {k: v for k, v in track.meta.items() if k != "camera_turns"}
-        return Track(
-            track.t, xy, track.z, track.visibility, track.world, track.width, track.height, track.fps, meta
-        )
-
-    return variant
 
 
 def main(degrees: list[float]) -> None:
@@ -56,7 +27,7 @@ def main(degrees: list[float]) -> None:
     names = []
     for d in degrees:
         name = f"orbit{d:+.0f}"
-        ev.TRACK_VARIANTS[name] = orbit(d)
+        ev.TRACK_VARIANTS[name] = same_labels(orbit(d))
         names.append(name)
     report = ev.evaluate(
         REPO / "sample_videos" / "labels.json", REPO / "sample_videos" / "tracks", tuple(names)
