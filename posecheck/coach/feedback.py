@@ -58,6 +58,21 @@ class HoldEvent:
     positions: tuple[HoldPosition, ...] = ()
 
 
+@dataclass(frozen=True)
+class UncountedRep:
+    """A movement that went rest -> target -> rest (or as far as was seen) but was not counted.
+
+    Nothing is dropped in silence: ``reason`` is a stable id (for reports and tests), ``text``
+    says it to the person ("I could not see your knees").
+    """
+
+    side: Side | None
+    start_s: float
+    end_s: float
+    reason: str
+    text: str
+
+
 @dataclass
 class Feedback:
     """The coach's view of one frame."""
@@ -82,6 +97,7 @@ class Feedback:
     landmarks: np.ndarray | None = None  # (33, 2) smoothed pixels, NaN where not trusted
     near_side: Side | None = None
     state: str = ""  # what the coach is waiting for, in words ("in target 3.2 s", "waiting for rest")
+    uncounted: int = 0  # movements seen but not counted so far (see SessionSummary.uncounted)
 
 
 @dataclass
@@ -100,3 +116,4 @@ class SessionSummary:
     frames_with_pose: int
     warnings: list[str]
     notes: list[str]  # e.g. what the camera cannot verify
+    uncounted: list[UncountedRep] = field(default_factory=list)  # seen but not counted, with why
