@@ -200,6 +200,7 @@ class Coach:
         else:
             counter.update(t, frame, metrics, someone_in_view, events)
         counter.add_faults(self.checks.update(t, metrics, counter.phase))
+        self.cues.end_frame(t)
         reps = counter.reps
         hold_dose = self.rules.dose.hold_s
         return Feedback(
