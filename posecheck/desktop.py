@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.coach.engine import Coach, wanted_postures
-from posecheck.coach.feedback import SessionSummary
+from posecheck.coach.feedback import Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.errors import InputError
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
@@ -80,6 +80,15 @@ class RecordingFrames:
             self.loop_s = reader.loop_s
 
 
+def not_counted_line(fb: Feedback, seen: int) -> str | None:
+    """What to print when the coach has just seen a movement it did not count (``seen``: so far)."""
+    new = fb.uncounted - seen
+    if new <= 0:
+        return None
+    reps = "1 rep" if new == 1 else f"{new} reps"
+    return f"{fb.t:6.1f} s  {reps} not counted (the set's summary says why)"
+
+
 def run_live(
     frames: Iterable[tuple[np.ndarray, float]],
     rules: RuleSet,
@@ -93,6 +102,7 @@ def run_live(
 
     show = options.window and bool(os.environ.get("DISPLAY") or os.name == "nt")
     coach: Coach | None = None
+    uncounted = 0
     with PoseEstimator(PoseOptions()) as estimator:
         pose: UprightPose | None = None
         for image, t in frames:
@@ -113,6 +123,10 @@ def run_live(
             if "rep" in fb.events:
                 sides = f" (left {fb.reps_left}, right {fb.reps_right})" if rules.has_sides else ""
                 say(f"{t:6.1f} s  rep {fb.reps_total}{sides}")
+            line = not_counted_line(fb, uncounted)
+            if line is not None:
+                say(line)
+            uncounted = fb.uncounted
             if show:
                 cv2.imshow(
                     WINDOW,

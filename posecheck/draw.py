@@ -215,6 +215,8 @@ def _panel_rows(
     if has_sides:
         reps += f"   L {fb.reps_left}  R {fb.reps_right}"
     rows = [reps]
+    if fb.uncounted > 0:  # movements seen but not counted: the report says why
+        rows.append(f"Not counted {fb.uncounted}")
     label = key_label or fb.key_metric.replace("_", " ")
     if label:
         value = _format_value(fb.key_value)

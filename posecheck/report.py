@@ -7,6 +7,7 @@ Every file is written atomically (temporary file in the same folder, then
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary, UncountedRep
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 Series = Mapping[str, tuple[np.ndarray, np.ndarray]]
 Threshold = tuple[str, float, str]
 
-CSV_COLUMNS = ("rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults")
+# "counted" and "note" came last so older readers of the first eight columns keep working.
+CSV_COLUMNS = ("rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "note")
 DECIMALS = 3
 HOLD_DONE_COLOR = "#2ca02c"
 HOLD_SHORT_COLOR = "#ff7f0e"
@@ -105,6 +107,10 @@ def summary_to_dict(
             }
             for r in summary.rep_events
         ],
+        "uncounted": [
+            {"side": u.side, "start_s": u.start_s, "end_s": u.end_s, "reason": u.reason, "text": u.text}
+            for u in summary.uncounted
+        ],
         "cues": [{"t_s": c.t, "id": c.id, "text": c.text, "severity": c.severity} for c in summary.cues],
         "frames": {"total": summary.frames_total, "with_pose": summary.frames_with_pose},
         "partial": partial,
@@ -126,6 +132,27 @@ def hold_lines(holds: Sequence[HoldEvent]) -> list[str]:
             times = ", ".join(f"{p.seconds:.1f} s" for p in hold.positions)
             line += f"; {len(hold.positions)} positions: {times}"
         lines.append(line)
+    return lines
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:.1f}" if isinstance(value, int | float) and math.isfinite(value) else "?"
+
+
+def uncounted_lines(uncounted: Sequence[UncountedRep | Mapping[str, Any]]) -> list[str]:
+    """One line per movement seen but not counted: when, which side, and why in the coach's words.
+
+    Takes the summary's :class:`UncountedRep` items or report.json's ``uncounted`` entries; the
+    reason id stands in for the text only when a report has no text.
+    """
+    lines = []
+    for item in uncounted:
+        entry = dataclasses.asdict(item) if isinstance(item, UncountedRep) else item
+        side = entry.get("side")
+        which = f" ({side})" if side else ""
+        why = entry.get("text") or entry.get("reason") or "no reason given"
+        when = f"{_seconds(entry.get('start_s'))}-{_seconds(entry.get('end_s'))} s"
+        lines.append(f"1 rep not counted: {when}{which}: {why}")
     return lines
 
 
@@ -158,7 +185,11 @@ def _csv_number(value: float | None) -> str:
 
 
 def write_reps_csv(path: str | Path, summary: SessionSummary) -> None:
-    """One row per completed rep (numbered from 1), faults joined by ';', atomically."""
+    """One row per completed rep (numbered from 1), faults joined by ';', atomically.
+
+    After the counted reps, one row per movement seen but not counted: no rep number,
+    ``counted`` "no" and the reason, in words, in ``note``.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -173,6 +204,23 @@ def write_reps_csv(path: str | Path, summary: SessionSummary) -> None:
                 _csv_number(rep.hold_s),
                 _csv_number(rep.peak),
                 ";".join(rep.faults),
+                "yes",
+                "",
+            ]
+        )
+    for item in summary.uncounted:
+        writer.writerow(
+            [
+                "",
+                item.side or "",
+                _csv_number(item.start_s),
+                _csv_number(item.end_s),
+                _csv_number(item.end_s - item.start_s),
+                "",
+                "",
+                "",
+                "no",
+                item.text or item.reason,
             ]
         )
     _atomic_write(path, buf.getvalue().encode("utf-8"))

@@ -10,7 +10,7 @@ import pytest
 
 from posecheck import desktop
 from posecheck.cli import main
-from posecheck.coach.feedback import RepEvent, SessionSummary
+from posecheck.coach.feedback import Feedback, RepEvent, SessionSummary, UncountedRep
 from posecheck.coach.schema import RuleSet
 from posecheck.desktop import LiveOptions, RecordingFrames
 from tests.conftest import ffmpeg
@@ -76,3 +76,54 @@ def test_live_counts_one_loop_of_a_looping_recording(
     out = capsys.readouterr().out
     assert "looping animation" in out
     assert out.strip().endswith("set done: 1 reps (left 1, right 0)")
+
+
+def test_live_prints_the_uncounted_reps_of_one_loop(
+    tmp_path: Path,
+    make_video: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    gif = tmp_path / "anim.gif"
+    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0", str(gif))
+
+    def both_plays(
+        frames: Iterable[tuple[np.ndarray, float]], rules: RuleSet, options: LiveOptions
+    ) -> SessionSummary:
+        times = [t for _, t in frames]
+        unseen = [  # the same movement in each play: said once
+            UncountedRep("right", 0.1, 0.3, "unseen", "I could not see your knees."),
+            UncountedRep("right", 0.6, 0.8, "unseen", "I could not see your knees."),
+        ]
+        summary = SessionSummary(
+            rules.exercise, times[-1], 0, 0, 0, [], [], [], len(times), len(times), [], []
+        )
+        summary.uncounted = unseen
+        return summary
+
+    monkeypatch.setattr(desktop, "run_live", both_plays)
+    assert main(["live", "--video", str(gif), "-e", "bird_dog", "--no-window", "--fast"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-2:] == [
+        "set done: 0 reps (left 0, right 0)",
+        "  1 rep not counted: 0.6-0.8 s (right): I could not see your knees.",
+    ]
+
+
+def _frame(uncounted: int) -> Feedback:
+    return Feedback(
+        12.34, True, "supine", "side", "rest", 2, 0, 0, 0.0, None, None, None, uncounted=uncounted
+    )
+
+
+def test_a_rep_not_counted_is_printed_as_it_happens() -> None:
+    assert desktop.not_counted_line(_frame(0), seen=0) is None
+    assert desktop.not_counted_line(_frame(1), seen=1) is None  # said once, not on every frame
+    assert (
+        desktop.not_counted_line(_frame(1), seen=0)
+        == "  12.3 s  1 rep not counted (the set's summary says why)"
+    )
+    assert (
+        desktop.not_counted_line(_frame(3), seen=1)
+        == "  12.3 s  2 reps not counted (the set's summary says why)"
+    )

@@ -278,3 +278,18 @@ def test_annotated_frame_scales_landmarks_from_the_video_size_to_the_drawn_size(
     image, drawn = _for_drawing(big, fb, (1080, 1920))
     assert max(image.shape[:2]) == ANNOTATED_LONG_SIDE
     np.testing.assert_allclose(drawn.landmarks, np.asarray(fb.landmarks) * ANNOTATED_LONG_SIDE / 1920, atol=1)
+
+
+def test_uncounted_reps_add_a_row_to_the_panel() -> None:
+    def panel_rows(uncounted: int) -> int:
+        img = draw.draw_feedback(
+            frame(), feedback(uncounted=uncounted, cue=None, landmarks=None), has_sides=True
+        )
+        return int(np.count_nonzero((img[:, 20] != GREY).any(axis=1)))
+
+    assert panel_rows(1) > panel_rows(0)
+    rows, hold_row = draw._panel_rows(feedback(uncounted=2, hold_target_s=30.0), "", "°", "Reps", True)
+    assert rows[:2] == ["Reps 5   L 3  R 2", "Not counted 2"]
+    assert rows[hold_row].startswith("Hold ")  # the hold bar stays under its own row
+    rows, _ = draw._panel_rows(feedback(), "", "°", "Reps", True)
+    assert not any(r.startswith("Not counted") for r in rows)

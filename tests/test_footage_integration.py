@@ -6,6 +6,7 @@ These run the pose model, so they are the slowest tests; one clip per exercise
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,10 @@ def test_analyze_video_end_to_end(footage: Path, tmp_path: Path, clip: str, exer
     assert report["reps"]["total"] == reps
     assert report["frames"]["with_pose"] >= 0.9 * report["frames"]["total"]
     assert report["partial"] is False
-    rows = (out / "reps.csv").read_text().strip().splitlines()
-    assert len(rows) == 1 + reps
+    with (out / "reps.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    # Counted reps first, then a row per movement not counted (report.json's "uncounted").
+    assert [r["counted"] for r in rows] == ["yes"] * reps + ["no"] * len(report["uncounted"])
     assert (out / "angles.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with av.open(str(out / "annotated.mp4")) as video:
         stream = video.streams.video[0]

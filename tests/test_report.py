@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from posecheck import report
-from posecheck.coach.feedback import Cue, HoldEvent, HoldPosition, RepEvent, SessionSummary
+from posecheck.coach.feedback import Cue, HoldEvent, HoldPosition, RepEvent, SessionSummary, UncountedRep
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -26,6 +26,13 @@ HOLDS = [
     HoldEvent(
         None, 10.0, 14.0, 3.0, False, (HoldPosition(10.0, 11.0, 1.0), HoldPosition(12.0, 14.0, 1.9999))
     ),
+]
+
+UNCOUNTED = [
+    UncountedRep(
+        None, 0.0, 0.81234, "started_before_recording", "This one began before the recording started."
+    ),
+    UncountedRep("left", 12.3456, 15.0, "unseen", "I could not see your knees."),
 ]
 
 
@@ -79,6 +86,7 @@ def test_summary_to_dict_structure() -> None:
         "reps",
         "holds",
         "rep_events",
+        "uncounted",
         "cues",
         "frames",
         "partial",
@@ -112,6 +120,7 @@ def test_summary_to_dict_structure() -> None:
     }
     assert data["rep_events"][1]["peak"] is None  # NaN
     assert data["rep_events"][2]["side"] is None
+    assert data["uncounted"] == []  # always there, empty when every movement was counted
     assert data["cues"][0] == {
         "t_s": 2.0,
         "id": "hips_level",
@@ -138,6 +147,48 @@ def test_extra_is_merged_last_and_made_json_safe() -> None:
     assert data["source"] == {"fps": 29.97, "frames": 600}
     assert type(data["source"]["frames"]) is int
     assert data["exercise"] == "override"
+
+
+def test_uncounted_reps_are_in_the_report_rounded_like_reps() -> None:
+    data = report.summary_to_dict(summary(uncounted=list(UNCOUNTED)), partial=False, stop_reason="", extra={})
+    assert data["uncounted"] == [
+        {
+            "side": None,
+            "start_s": 0.0,
+            "end_s": 0.812,
+            "reason": "started_before_recording",
+            "text": "This one began before the recording started.",
+        },
+        {
+            "side": "left",
+            "start_s": 12.346,
+            "end_s": 15.0,
+            "reason": "unseen",
+            "text": "I could not see your knees.",
+        },
+    ]
+    assert data["reps"]["total"] == 3  # not counted means not counted
+
+
+def test_uncounted_reps_survive_a_json_round_trip(tmp_path: Path) -> None:
+    data = report.summary_to_dict(summary(uncounted=list(UNCOUNTED)), partial=False, stop_reason="", extra={})
+    path = tmp_path / "report.json"
+    report.write_json(path, data)
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    assert loaded["uncounted"] == data["uncounted"]
+    # Lines made from the file read as lines made from the summary.
+    assert report.uncounted_lines(loaded["uncounted"]) == report.uncounted_lines(UNCOUNTED)
+
+
+def test_uncounted_lines_say_when_which_side_and_why() -> None:
+    assert report.uncounted_lines(UNCOUNTED) == [
+        "1 rep not counted: 0.0-0.8 s: This one began before the recording started.",
+        "1 rep not counted: 12.3-15.0 s (left): I could not see your knees.",
+    ]
+    assert report.uncounted_lines([]) == []
+    # A report entry without text (or with times lost to NaN) still makes a line.
+    entry = {"side": "right", "start_s": None, "end_s": 4.0, "reason": "posture", "text": ""}
+    assert report.uncounted_lines([entry]) == ["1 rep not counted: ?-4.0 s (right): posture"]
 
 
 def test_json_round_trip(tmp_path: Path) -> None:
@@ -213,13 +264,32 @@ def test_reps_csv(tmp_path: Path) -> None:
     report.write_reps_csv(path, summary())
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults"]
+    assert rows[0] == [
+        "rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "note"
+    ]  # fmt: skip
     assert len(rows) == 1 + len(REPS)
-    assert rows[1] == ["1", "left", "1.000", "3.250", "2.250", "1.500", "171.235", "hips_drop;arm_low"]
+    assert rows[1] == [
+        "1", "left", "1.000", "3.250", "2.250", "1.500", "171.235", "hips_drop;arm_low", "yes", ""
+    ]  # fmt: skip
     assert rows[2][6] == ""  # NaN peak
     assert rows[3][1] == "" and rows[3][6] == "" and rows[3][7] == ""
     assert math.isclose(float(rows[3][4]), 2.123, abs_tol=1e-9)
     assert [p.name for p in tmp_path.iterdir()] == ["reps.csv"]
+
+
+def test_reps_csv_lists_uncounted_reps_after_the_counted_ones(tmp_path: Path) -> None:
+    path = tmp_path / "reps.csv"
+    report.write_reps_csv(path, summary(uncounted=list(UNCOUNTED)))
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["counted"] for r in rows] == ["yes"] * len(REPS) + ["no", "no"]
+    assert [r["rep"] for r in rows] == ["1", "2", "3", "", ""]  # only counted reps are numbered
+    assert rows[-2] == {
+        "rep": "", "side": "", "start_s": "0.000", "end_s": "0.812", "duration_s": "0.812", "hold_s": "",
+        "peak": "", "faults": "", "counted": "no", "note": "This one began before the recording started.",
+    }  # fmt: skip
+    assert rows[-1]["side"] == "left" and rows[-1]["note"] == "I could not see your knees."
+    assert all(r["note"] == "" for r in rows[: len(REPS)])
 
 
 def test_reps_csv_without_reps_has_only_the_header(tmp_path: Path) -> None:

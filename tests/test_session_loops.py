@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from posecheck.coach.feedback import HoldEvent, HoldPosition, RepEvent, SessionSummary
+from posecheck.coach.feedback import HoldEvent, HoldPosition, RepEvent, SessionSummary, UncountedRep
 from posecheck.coach.session import count_last_play, loop_seconds
 from posecheck.track import Track
 
@@ -46,6 +46,21 @@ def test_a_hold_through_the_seam_keeps_the_positions_of_one_loop() -> None:
     held = HoldEvent(None, 0.5, 5.9, 5.4, True, places + again)
     (hold,) = count_last_play(_summary([], [held]), loop_s=3.0).holds
     assert hold.positions == again
+
+
+def test_uncounted_reps_are_those_that_end_in_the_second_play() -> None:
+    # A movement cut off by the first frame is whole in the second play; one the second play sees
+    # go wrong is kept, once.
+    cut = UncountedRep(
+        None, 0.0, 0.8, "started_before_recording", "This one began before the recording started."
+    )
+    unseen_first = UncountedRep("left", 1.1, 2.0, "unseen", "I could not see your knees.")
+    unseen = UncountedRep("left", 4.1, 5.0, "unseen", "I could not see your knees.")
+    s = _summary([RepEvent("right", 3.2, 4.0)], [])
+    s.uncounted = [cut, unseen_first, unseen]
+    out = count_last_play(s, loop_s=3.0)
+    assert out.uncounted == [unseen]
+    assert out.reps_total == 1
 
 
 def test_sideless_counts_stay_none() -> None:

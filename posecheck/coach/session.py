@@ -78,10 +78,11 @@ def loop_seconds(track: Track) -> float | None:
 
 
 def count_last_play(summary: SessionSummary, loop_s: float) -> SessionSummary:
-    """What a looping animation shows in one loop: the reps and holds that end in the last play.
+    """What a looping animation shows in one loop: the reps, holds and uncounted reps ending in the last play.
 
     The animation was played more than once (time running on), so a rep across the loop's seam is
-    seen whole; counting only what ends after ``loop_s`` counts each rep of the loop once. A hold
+    seen whole; counting only what ends after ``loop_s`` counts each rep of the loop once (and
+    reports each movement that was not counted once, too). A hold
     is at most one loop long (a pose held through the seam would otherwise grow with every play).
     Times stay the played ones, as in the annotated video.
     """
@@ -95,6 +96,7 @@ def count_last_play(summary: SessionSummary, loop_s: float) -> SessionSummary:
         for h in summary.holds
         if h.end_s >= loop_s
     ]
+    uncounted = [u for u in summary.uncounted if u.end_s >= loop_s]
     note = (
         f"a looping animation: played twice ({loop_s:.2f} s a loop) so a rep across the loop's seam is "
         "seen whole; the counts are one loop's (what ends in the second play)"
@@ -106,6 +108,7 @@ def count_last_play(summary: SessionSummary, loop_s: float) -> SessionSummary:
         reps_right=None if summary.reps_right is None else sum(r.side == "right" for r in reps),
         rep_events=reps,
         holds=holds,
+        uncounted=uncounted,
         warnings=[*summary.warnings, note],
     )
 

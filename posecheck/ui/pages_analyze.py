@@ -22,7 +22,7 @@ from posecheck.coach.engine import Coach
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import person_frames, prepare_for, score_prepared
 from posecheck.errors import PosecheckError
-from posecheck.report import plot_series, plot_thresholds
+from posecheck.report import plot_series, plot_thresholds, uncounted_lines
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
 from posecheck.ui.live import key_label_unit
@@ -167,6 +167,11 @@ def hold_rows(holds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def not_counted_lines(report: dict[str, Any]) -> list[str]:
+    """A line per movement of a report.json seen but not counted, with why (none in an older report)."""
+    return uncounted_lines(report.get("uncounted") or [])
+
+
 def _tables(report: dict[str, Any], has_sides: bool) -> None:
     def num(x: Any, digits: int) -> Any:
         return round(x, digits) if isinstance(x, int | float) else x
@@ -187,6 +192,8 @@ def _tables(report: dict[str, Any], has_sides: bool) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:
         st.caption("No complete repetition was found.")
+    for line in not_counted_lines(report):
+        st.info(line, icon=":material/info:")
     holds = hold_rows(report.get("holds", []))
     if holds:
         st.markdown("**Holds**")

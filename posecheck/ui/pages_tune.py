@@ -152,12 +152,20 @@ def _result_column(title: str, scored: ScoredSession, rules: RuleSet, suffix: st
     st.markdown(f"**{title}**")
     delta = None if base is None else s.reps_total - base
     st.metric(f"Reps ({suffix})", s.reps_total, delta=delta if delta else None)
+    st.metric(
+        f"Not counted ({suffix})",
+        len(s.uncounted),
+        help="movements seen but not counted (the analyse page and report.json say why)",
+    )
     if rules.has_sides:
         st.metric(f"Left ({suffix})", s.reps_left or 0)
         st.metric(f"Right ({suffix})", s.reps_right or 0)
     st.metric(f"Holds ({suffix})", len(s.holds))
     faults = Counter(f for r in s.rep_events for f in r.faults)
     st.caption("Faults: " + (", ".join(f"{k} ×{v}" for k, v in faults.items()) if faults else "none"))
+    why = Counter(u.text or u.reason for u in s.uncounted)
+    if why:
+        st.caption("Not counted: " + ", ".join(f"{text} ×{n}" for text, n in why.most_common()))
     cues = Counter(c.text for c in s.cues)
     if cues:
         st.markdown("\n".join(f"- {text} (×{n})" for text, n in cues.most_common()))
