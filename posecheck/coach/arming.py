@@ -13,10 +13,14 @@ import numpy as np
 
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.reading import MetricReader
+from posecheck.coach.rep import target_is_high
 from posecheck.coach.schema import RuleSet
 
 # Share of movement.calibrate_s a still start must last when the first movement comes early.
 MIN_STILL_SHARE = 0.5
+# The shortest still moment that can show the start position when a recording begins just before
+# the first rep (the eval's "trimmed" clips begin 0.3 s before it): a few frames at any frame rate.
+MIN_START_GLIMPSE_S = 0.2
 
 
 def stillness_tolerance(rules: RuleSet) -> dict[str, float]:
@@ -34,6 +38,16 @@ def stillness_tolerance(rules: RuleSet) -> dict[str, float]:
         limit = min(bounds) if bounds else math.inf
         out[c.metric] = min(out.get(c.metric, math.inf), limit)
     return out
+
+
+def _target_reach(rules: RuleSet) -> float | None:
+    """How far from the start the key metric must move to be in the target (relative rules)."""
+    key, high = rules.movement.metric, target_is_high(rules)
+    for c in rules.movement.target:
+        bound = c.above if high else c.below
+        if c.metric == key and c.relative and bound is not None:
+            return abs(bound)
+    return None
 
 
 class Arming:
@@ -59,6 +73,43 @@ class Arming:
         if self.tolerance:
             return "setup: learning your start position (keep still)"
         return "setup: getting ready"
+
+    def earlier_start(self, seen: list[tuple[float, dict[str, float]]]) -> bool:
+        """Re-learn the start from the posture's first still moment, when it lies further from the
+        target than the still stretch that armed the set.
+
+        A recording that begins just before the first rep shows the start position only for a
+        moment; the still stretch that then arms a relative rule may be a held rep (knees rolled to
+        one side and held). ``seen`` are this posture's frames since it began, oldest first; their
+        first still moment (``MIN_START_GLIMPSE_S``, every relative metric within half its
+        tolerance) is taken as the start if, measured from it, the stretch that armed the set was in
+        the target: then that stretch was a rep, not the start. Only the first still moment, and
+        only then: movements that go both ways round the start (pelvic tilts on all fours) have
+        still moments on the far side of it too, but never a full rep's distance away.
+        """
+        tolerance, key = self.tolerance, self._rules.movement.metric
+        reach = _target_reach(self._rules)
+        if key not in tolerance or key not in self._reader.baseline or reach is None:
+            return False
+        start = 0
+        for end in range(len(seen)):
+            # The shortest window of at least MIN_START_GLIMPSE_S ending at this frame.
+            while start + 1 < end and seen[end][0] - seen[start + 1][0] >= MIN_START_GLIMPSE_S:
+                start += 1
+            if seen[end][0] - seen[start][0] < MIN_START_GLIMPSE_S:
+                continue
+            columns = {n: [self._reader.value(n, m) for _, m in seen[start : end + 1]] for n in tolerance}
+            if any(math.isnan(v) for c in columns.values() for v in c):
+                continue
+            if any(np.ptp(c) > tolerance[n] / 2 for n, c in columns.items()):
+                continue  # moving: not a still moment
+            first = {n: float(np.median(c)) for n, c in columns.items()}
+            toward_target = 1.0 if target_is_high(self._rules) else -1.0
+            if (self._reader.baseline[key] - first[key]) * toward_target < reach:
+                return False
+            self._reader.baseline = first
+            return True
+        return False
 
     def arm(self, t: float, metrics: dict[str, float], someone_in_view: bool) -> bool:
         """Feed one frame in setup; True when the set starts on this frame."""

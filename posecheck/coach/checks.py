@@ -39,11 +39,12 @@ class FormChecks:
                     self._board.clear(chk.id)
         return faults
 
-    def at_peak(self, peak_metrics: dict[str, float], t: float) -> list[str]:
-        """The rep-peak checks that fire on a finished rep's peak frame (their cues are said at ``t``)."""
+    def at_peak(self, peak_metrics: dict[str, float], t: float, say: bool = True) -> list[str]:
+        """The rep-peak checks that fire on a finished rep's peak frame (cues said at ``t`` if ``say``)."""
         fired = []
         for chk in self._peak_checks:
             if self._reader.holds(chk.when, peak_metrics):
                 fired.append(chk.id)
-                self._board.say(t, chk.id, chk.cue, chk.severity)
+                if say:
+                    self._board.say(t, chk.id, chk.cue, chk.severity)
         return fired

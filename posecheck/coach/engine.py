@@ -226,17 +226,22 @@ class Coach:
             else None,
             near_side="left" if frame.near_is_left else "right",
             state=counter.status(t),
+            uncounted=len(counter.uncounted),
         )
 
     # ----- the set so far -------------------------------------------------------------------------
     def summary(self) -> SessionSummary:
-        """Counts, events and cues of the session so far; an open hold is closed at the last frame."""
+        """Counts, events and cues of the session so far; the rep or hold in progress is closed at the
+        last frame (a rep coming back to the start as the input ended counts)."""
         counter = self.counter
-        holds = list(counter.holds)
-        open_hold = counter.open_hold(self._last_t)
-        if open_hold is not None:
-            holds.append(open_hold)
-        reps = counter.reps
+        reps, holds = list(counter.reps), list(counter.holds)
+        uncounted = list(counter.uncounted)
+        closed, open_hold, not_counted = counter.closing(self._last_t)
+        if closed is not None:
+            reps.append(closed.rep)
+            holds.extend([closed.hold] if closed.hold is not None else [])
+        holds.extend([open_hold] if open_hold is not None else [])
+        uncounted.extend([not_counted] if not_counted is not None else [])
         sides = self.rules.has_sides
         return SessionSummary(
             exercise=self.rules.exercise,
@@ -244,13 +249,14 @@ class Coach:
             reps_total=len(reps),
             reps_left=sum(r.side == "left" for r in reps) if sides else None,
             reps_right=sum(r.side == "right" for r in reps) if sides else None,
-            rep_events=list(reps),
+            rep_events=reps,
             holds=holds,
             cues=list(self.cues.log),
             frames_total=self.frames_total,
             frames_with_pose=self.frames_with_pose,
             warnings=list(self.cues.warnings),
             notes=[self.rules.not_verified] if self.rules.not_verified else [],
+            uncounted=uncounted,
         )
 
 

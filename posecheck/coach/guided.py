@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from posecheck.coach.arming import Arming
 from posecheck.coach.cues import CueBoard
-from posecheck.coach.feedback import HoldEvent, RepEvent, Side
+from posecheck.coach.feedback import HoldEvent, RepEvent, Side, UncountedRep
 from posecheck.coach.holds import HoldClock
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.reading import MetricReader
@@ -43,6 +43,7 @@ class GuidedTimer:
         self.hold: GuidedHold | None = None
         self.reps: list[RepEvent] = []
         self.holds: list[HoldEvent] = []
+        self.uncounted: list[UncountedRep] = []  # the timer counts every hold it can: none here
         self._last_end: float | None = None  # when the last hold ended; None = none yet
 
     def update(self, t: float, metrics: dict[str, float], someone_in_view: bool, events: list[str]) -> None:
@@ -124,6 +125,11 @@ class GuidedTimer:
     def hold_now(self, t: float) -> float:
         """Seconds held in the running hold (0 without one)."""
         return self.hold.clock.elapsed(t) if self.hold else 0.0
+
+    def closing(self, last_t: float) -> tuple[None, HoldEvent | None, None]:
+        """What the input ending at ``last_t`` adds: the running hold, if long enough (no rep: a
+        guided hold is counted when its timer ends)."""
+        return None, self.open_hold(last_t), None
 
     def open_hold(self, last_t: float) -> HoldEvent | None:
         """The running hold closed at ``last_t``, once held for the dose's minimum (a hold is the

@@ -33,6 +33,12 @@ class PostureGate:
             self.stable = name
 
     @property
+    def steady_since(self) -> float | None:
+        """When the readings of the steady posture began (before it was steady), None in a flicker."""
+        name, since = self._candidate
+        return since if name == self.stable else None
+
+    @property
     def ok(self) -> bool:
         """Whether the steady posture is the needed one (or one the rules also allow)."""
         return self.stable == self._rule.required or self.stable in self._rule.also_allowed

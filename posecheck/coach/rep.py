@@ -10,6 +10,7 @@ import numpy as np
 from posecheck.coach.feedback import HoldEvent, HoldPosition, Side
 from posecheck.coach.holds import BounceDetector, HoldClock
 from posecheck.coach.positions import PositionTracker
+from posecheck.coach.reading import MetricReader
 from posecheck.coach.schema import Positions, RuleSet, Timing
 from posecheck.coach.sides import SideVotes
 from posecheck.landmarks import side_index
@@ -64,8 +65,10 @@ class RepFactory:
 
     def __init__(self, rules: RuleSet) -> None:
         self._timing: Timing = rules.timing
-        self.higher_is_target = _target_is_high(rules)
+        self.higher_is_target = target_is_high(rules)
         self.positions = rules.positions
+        self._key = rules.movement.metric
+        self._halfway = _halfway(rules, self.higher_is_target)
         self.planted = (
             sorted({side_index(p, s) for p in rules.positions.planted for s in ("left", "right")})
             if rules.positions
@@ -76,13 +79,37 @@ class RepFactory:
         """A rep starting at ``start_s``."""
         return Rep(start_s=start_s, bounce=BounceDetector(self._timing), partial=partial)
 
+    def toward_rest(self, reader: MetricReader, metrics: dict[str, float]) -> bool:
+        """Whether the key metric is past halfway from the target bound back to the rest bound."""
+        if self._halfway is None:
+            return False
+        middle, relative = self._halfway
+        value = reader.value(self._key, metrics, relative)
+        if math.isnan(value):
+            return False
+        return value < middle if self.higher_is_target else value > middle
+
 
 def hold_event(rep: Rep, side: Side | None, start: float, end: float, held: float, ok: bool) -> HoldEvent:
     """The hold made in ``rep``, with its static positions."""
     return HoldEvent(side, start, end, held, ok, rep.positions_held(held))
 
 
-def _target_is_high(rules: RuleSet) -> bool:
+def _halfway(rules: RuleSet, higher_is_target: bool) -> tuple[float, bool] | None:
+    """The middle between the key metric's rest and target bounds (measured alike), if both exist."""
+    key = rules.movement.metric
+    for rest in rules.movement.rest:
+        for target in rules.movement.target:
+            if rest.metric != key or target.metric != key or rest.relative != target.relative:
+                continue
+            rest_bound = rest.below if higher_is_target else rest.above
+            target_bound = target.above if higher_is_target else target.below
+            if rest_bound is not None and target_bound is not None:
+                return (rest_bound + target_bound) / 2, rest.relative
+    return None
+
+
+def target_is_high(rules: RuleSet) -> bool:
     """Whether the key metric rises toward the target (for peak tracking)."""
     key = rules.movement.metric
     for c in rules.movement.target:

@@ -13,11 +13,13 @@ import math
 from posecheck.coach.arming import Arming
 from posecheck.coach.checks import FormChecks
 from posecheck.coach.cues import CueBoard
-from posecheck.coach.feedback import HoldEvent, RepEvent, Side
+from posecheck.coach.feedback import HoldEvent, RepEvent, Side, UncountedRep
+from posecheck.coach.lookback import SeenFrame, SetupLookback
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.prepare import PreparedFrame
 from posecheck.coach.reading import MetricReader
 from posecheck.coach.rep import Rep, RepFactory, hold_event
+from posecheck.coach.rep_end import ClosedRep, RepEnd, not_counted
 from posecheck.coach.schema import RuleSet
 
 
@@ -45,6 +47,10 @@ class RepCounter:
         self.last_side: Side | None = None
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
+        self._lookback = SetupLookback()
+        self._end = RepEnd(rules, checks, board)
+        self.uncounted: list[UncountedRep] = []
+        self._returning = False  # the rep in progress has left the target and is most of the way back
 
     # ----- per frame ------------------------------------------------------------------------------
     def update(
@@ -56,12 +62,19 @@ class RepCounter:
         events: list[str],
     ) -> None:
         """Advance by one frame; appends "armed", "target", "hold_start" and "rep" to ``events``."""
-        mv = self._rules.movement
-        if self.phase == "setup" and not self._arm(t, metrics, someone_in_view, events):
+        if self.phase != "setup":
+            self._advance(t, frame, metrics, events)
             return
+        self._lookback.add(t, frame, metrics)
+        for seen in self._arm(t, metrics, someone_in_view, events):
+            self._advance(*seen, events)
+
+    def _advance(self, t: float, frame: PreparedFrame, metrics: dict[str, float], events: list[str]) -> None:
+        """One frame of the armed set."""
+        mv = self._rules.movement
         # Leaving the posture for long ends the set (the person stood up, rolled over...).
         if self._gate.left(t):
-            self._abandon(t)
+            self._abandon(t, "left_posture")
             self.phase = "setup"
             self._gate.ok_since = None
             return
@@ -91,20 +104,37 @@ class RepCounter:
                 rep.target_since = None
             if rep.reached and rep.last_target_t is not None and t - rep.last_target_t > mv.max_gap_s:
                 self.phase = "moving"
+        self._returning = (
+            rep.reached and not at_target and (at_rest or self._make.toward_rest(reader, metrics))
+        )
         if at_rest and self._rest_since is not None and t - self._rest_since >= mv.min_rest_s:
             self._finish(t, rep, events)
 
-    def _arm(self, t: float, metrics: dict[str, float], someone_in_view: bool, events: list[str]) -> bool:
-        """In setup: True once armed (in rest, or found already in a hold exercise's stretch)."""
+    def _arm(
+        self, t: float, metrics: dict[str, float], someone_in_view: bool, events: list[str]
+    ) -> list[SeenFrame]:
+        """In setup: once armed, the frames to run the set from (see :mod:`~posecheck.coach.lookback`);
+        none while not armed."""
         arming = self._arming
         arming.first_move_rest_t = None
         if not arming.arm(t, metrics, someone_in_view):
-            return False
+            return []
+        rest = self._rules.movement.rest
+        start = self._gate.steady_since
+        seen = self._lookback.since(start if start is not None else t)
+        arming.earlier_start([(ti, mi) for ti, _, mi in seen])
+        first_rest = next((i for i, (_, _, m) in enumerate(seen[:-1]) if self._reader.holds(rest, m)), None)
+        if first_rest is not None:
+            # At rest earlier in this posture: the set starts there, and runs on to this frame.
+            self.phase = "rest"
+            self._rest_since = self._last_rest_t = seen[first_rest][0]
+            events.append("armed")
+            return seen[first_rest + 1 :]
         # Armed on the first movement: the person was at rest until the previous frame.
         rested_at = arming.first_move_rest_t
-        if rested_at is None and not self._reader.holds(self._rules.movement.rest, metrics):
+        if rested_at is None and not self._reader.holds(rest, metrics):
             if not self._found_in_the_stretch(metrics):
-                return False
+                return []
             # The recording began (or the camera cut in) while the stretch was held: time the
             # hold; it is no rep, as its start was not seen.
             self.rep = self._make.new(t, partial=True)
@@ -114,7 +144,7 @@ class RepCounter:
             self._rest_since = rested_at if rested_at is not None else t
             self._last_rest_t = self._rest_since
         events.append("armed")
-        return True
+        return seen[-1:]
 
     def _in_target(
         self,
@@ -169,47 +199,46 @@ class RepCounter:
         if not rep.reached:
             return  # went out and came back without reaching the target: not a rep
         end = self._rest_since if self._rest_since is not None else t
-        hold = rep.clock.held_s
         side = self.side_of(rep)
         if rep.partial:
             self.rep = rep
-            self._abandon(t)  # the hold is kept, the rep is not counted
+            self._abandon(t, "started_before_recording")  # the hold is kept, the rep is not counted
             self.last_side = side
             return
-        faults = list(dict.fromkeys(rep.faults))
-        say = self._board.say
-        timing, dose = self._rules.timing, self._rules.dose.hold_s
-        if end - rep.start_s < timing.min_rep_s:
-            faults.append("too_fast")
-            say(t, "too_fast", timing.slow_down_cue, "warn")
-        if dose[1] > 0 and hold < dose[0]:
-            faults.append("short_hold")
-            say(t, "short_hold", timing.short_hold_cue, "warn")
-        faults.extend(self._checks.at_peak(rep.peak_metrics, t))
-        if self._rules.sides == "alternate" and side is not None and side == self.last_side:
-            faults.append("same_side")
-            say(t, "same_side", "Switch sides: do the other side next.", "info")
-        start_hold = rep.hold_start(rep.start_s)
-        if hold >= self._rules.movement.min_target_s and self._timed:
-            self.holds.append(hold_event(rep, side, start_hold, start_hold + hold, hold, self.hold_ok(hold)))
-        peak = rep.peak if math.isfinite(rep.peak) else None
-        self.reps.append(RepEvent(side, rep.start_s, end, tuple(faults), peak, hold))
+        closed = self._end.close(rep, side, end, t, self.last_side, say=True)
+        if closed.hold is not None:
+            self.holds.append(closed.hold)
+        self.reps.append(closed.rep)
         self.last_side = side
         events.append("rep")
 
-    def _abandon(self, t: float) -> None:
-        """Drop the rep in progress; a hold reached in it is kept."""
+    def _abandon(self, t: float, reason: str) -> None:
+        """Drop the rep in progress; a hold reached in it is kept, and a reached target is reported."""
         rep = self.rep
         self.rep = None
         if rep is None:
             return
         rep.clock.pause(t)
-        held = rep.clock.held_s
-        if rep.reached and held >= self._rules.movement.min_target_s:
-            start = rep.hold_start(rep.start_s)
-            self.holds.append(
-                hold_event(rep, self.side_of(rep), start, start + held, held, self.hold_ok(held))
-            )
+        side = self.side_of(rep)
+        hold = self._end.kept_hold(rep, side, rep.clock.held_s)
+        if hold is not None:
+            self.holds.append(hold)
+        if rep.reached:
+            self.uncounted.append(not_counted(rep, side, t, reason))
+
+    def closing(self, last_t: float) -> tuple[ClosedRep | None, HoldEvent | None, UncountedRep | None]:
+        """What the rep in progress adds if the input ends at ``last_t``: a rep coming back to the
+        start when the recording ended counts; a hold in progress is closed; a rep still out is
+        reported as not counted. Nothing is changed (the set may go on)."""
+        rep = self.rep
+        if rep is None or not rep.reached:
+            return None, self.open_hold(last_t), None
+        side = self.side_of(rep)
+        if self._returning and not rep.partial:
+            end = self._rest_since if self._rest_since is not None else last_t
+            return self._end.close(rep, side, end, last_t, self.last_side, say=False), None, None
+        reason = "started_before_recording" if rep.partial else "ended_before_rest"
+        return None, self.open_hold(last_t), not_counted(rep, side, last_t, reason)
 
     # ----- reading the state ----------------------------------------------------------------------
     def side_of(self, rep: Rep) -> Side | None:
@@ -240,8 +269,7 @@ class RepCounter:
 
     def hold_ok(self, seconds: float) -> bool:
         """Whether a hold of ``seconds`` meets the dose (always, for rules without a hold dose)."""
-        dose = self._rules.dose.hold_s
-        return dose[1] <= 0 or seconds >= dose[0]
+        return self._end.hold_ok(seconds)
 
     def open_hold(self, last_t: float) -> HoldEvent | None:
         """The hold in progress closed at ``last_t``, when it is long enough to report."""

@@ -1,0 +1,80 @@
+"""The end of a rep: its faults, its event and its hold, or why it was not counted."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from posecheck.coach.checks import FormChecks
+from posecheck.coach.cues import CueBoard
+from posecheck.coach.feedback import HoldEvent, RepEvent, Severity, Side, UncountedRep
+from posecheck.coach.rep import Rep, hold_event
+from posecheck.coach.schema import RuleSet
+
+# Why a movement that reached the target was not counted: id -> what the person is told.
+NOT_COUNTED = {
+    "started_before_recording": "It began before the recording (or the camera) caught its start.",
+    "ended_before_rest": "The recording ended before you came back to the start.",
+    "left_posture": "You left the position before coming back to the start.",
+}
+
+
+@dataclass(frozen=True)
+class ClosedRep:
+    """What a finished rep adds to the set."""
+
+    rep: RepEvent
+    hold: HoldEvent | None
+
+
+class RepEnd:
+    """Closes reps as the rules say: faults (pace, hold, peak checks, same side), the rep and its hold."""
+
+    def __init__(self, rules: RuleSet, checks: FormChecks, board: CueBoard) -> None:
+        self._rules, self._checks, self._board = rules, checks, board
+        self._timed = rules.kind == "hold" or rules.dose.hold_s[1] > 0  # holds are timed and reported
+
+    def hold_ok(self, seconds: float) -> bool:
+        """Whether a hold of ``seconds`` meets the dose (always, for rules without a hold dose)."""
+        dose = self._rules.dose.hold_s
+        return dose[1] <= 0 or seconds >= dose[0]
+
+    def close(
+        self, rep: Rep, side: Side | None, end: float, t: float, last_side: Side | None, say: bool
+    ) -> ClosedRep:
+        """The counted rep ending at ``end`` (cues said at ``t`` when ``say``)."""
+        hold = rep.clock.held_s
+        faults = list(dict.fromkeys(rep.faults))
+        timing, dose = self._rules.timing, self._rules.dose.hold_s
+        raised: list[tuple[str, str, Severity]] = []
+        if end - rep.start_s < timing.min_rep_s:
+            raised.append(("too_fast", timing.slow_down_cue, "warn"))
+        if dose[1] > 0 and hold < dose[0]:
+            raised.append(("short_hold", timing.short_hold_cue, "warn"))
+        for cue_id, cue_text, severity in raised:
+            faults.append(cue_id)
+            if say:
+                self._board.say(t, cue_id, cue_text, severity)
+        faults.extend(self._checks.at_peak(rep.peak_metrics, t, say=say))
+        if self._rules.sides == "alternate" and side is not None and side == last_side:
+            faults.append("same_side")
+            if say:
+                self._board.say(t, "same_side", "Switch sides: do the other side next.", "info")
+        start_hold = rep.hold_start(rep.start_s)
+        held = None
+        if hold >= self._rules.movement.min_target_s and self._timed:
+            held = hold_event(rep, side, start_hold, start_hold + hold, hold, self.hold_ok(hold))
+        peak = rep.peak if math.isfinite(rep.peak) else None
+        return ClosedRep(RepEvent(side, rep.start_s, end, tuple(faults), peak, hold), held)
+
+    def kept_hold(self, rep: Rep, side: Side | None, held: float) -> HoldEvent | None:
+        """The hold of a rep that is not counted (abandoned, or begun unseen), if one was reached."""
+        if not rep.reached or held < self._rules.movement.min_target_s:
+            return None
+        start = rep.hold_start(rep.start_s)
+        return hold_event(rep, side, start, start + held, held, self.hold_ok(held))
+
+
+def not_counted(rep: Rep, side: Side | None, end: float, reason: str) -> UncountedRep:
+    """A movement that reached the target but is not counted, with the reason said in words."""
+    return UncountedRep(side, rep.start_s, end, reason, NOT_COUNTED[reason])
