@@ -15,7 +15,7 @@ import pytest
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
 from posecheck.track import Track
-from posecheck.variants import trim_track, trim_window
+from posecheck.variants import stretch_track, trim_track, trim_window
 
 REPO = Path(__file__).resolve().parents[1]
 LABELS = json.loads((REPO / "sample_videos" / "labels.json").read_text())
@@ -56,3 +56,14 @@ def test_a_rep_still_out_when_the_recording_ends_is_reported_not_counted() -> No
     assert summary.reps_total == lab["rep_count"] - 1
     assert [u.reason for u in summary.uncounted] == ["ended_before_rest"]
     assert summary.uncounted[0].text
+
+
+def test_a_last_stretch_released_straight_into_sitting_up_counts() -> None:
+    # A faster performer (the clip played at 0.6x its length): the figure-4 is released and the
+    # person sits up before lying back at rest for min_rest_s. On the way back, then up: done.
+    clip = "butt_stretch/ndnam0109-fitness-content__figure_four_stretch.mp4"
+    lab = LABELS[clip]
+    track = stretch_track(Track.load(REPO / "sample_videos" / "tracks" / Path(clip).with_suffix(".npz")), 0.6)
+    summary = score_track(load_exercise("butt_stretch"), track).summary
+    assert [r.side for r in summary.rep_events] == [r["side"] for r in lab["reps"]]
+    assert not summary.uncounted

@@ -49,13 +49,13 @@ class PostureGate:
         if not self.ok:
             self.ok_since = None
             if self.stable != "unknown" or someone_in_view:
-                self.wrong_since = self.wrong_since or t
+                self.wrong_since = t if self.wrong_since is None else self.wrong_since
                 if t - self.wrong_since >= WRONG_SETUP_S:
                     self._board.say(t, "posture", self._rule.cue, "warn")
             return False
         self.wrong_since = None
         self._board.clear("posture")
-        self.ok_since = self.ok_since or t
+        self.ok_since = t if self.ok_since is None else self.ok_since
         return True
 
     def left(self, t: float) -> bool:
@@ -64,5 +64,5 @@ class PostureGate:
         if self.ok or self.stable == "unknown":
             self.wrong_since = None
             return False
-        self.wrong_since = self.wrong_since or t
+        self.wrong_since = t if self.wrong_since is None else self.wrong_since
         return t - self.wrong_since >= self._rule.leave_s

@@ -32,6 +32,8 @@ class Rep:
     votes: SideVotes = field(default_factory=SideVotes)
     positions: PositionTracker | None = None  # static positions within the hold, if the rules ask
     faults: list[str] = field(default_factory=list)
+    start_key: float = math.nan  # the key metric as the rep left the rest position
+    returned_t: float | None = None  # last time it was on its way back, after leaving the target
 
     def track_peak(self, key: float, metrics: dict[str, float], higher_is_target: bool) -> None:
         """Keep the most extreme key value (and that frame's metrics, for the rep-peak checks)."""
@@ -69,6 +71,16 @@ class RepFactory:
         self.positions = rules.positions
         self._key = rules.movement.metric
         self._halfway = _halfway(rules, self.higher_is_target)
+        self._target_bound = next(
+            (
+                bound
+                for c in rules.movement.target
+                if c.metric == self._key
+                and not c.relative
+                and (bound := c.above if self.higher_is_target else c.below) is not None
+            ),
+            None,
+        )
         self.planted = (
             sorted({side_index(p, s) for p in rules.positions.planted for s in ("left", "right")})
             if rules.positions
@@ -79,11 +91,15 @@ class RepFactory:
         """A rep starting at ``start_s``."""
         return Rep(start_s=start_s, bounce=BounceDetector(self._timing), partial=partial)
 
-    def toward_rest(self, reader: MetricReader, metrics: dict[str, float]) -> bool:
-        """Whether the key metric is past halfway from the target bound back to the rest bound."""
-        if self._halfway is None:
+    def toward_rest(self, rep: Rep, reader: MetricReader, metrics: dict[str, float]) -> bool:
+        """Whether the key metric is past halfway from the target bound back to the rest bound (or,
+        where the rest position is judged by another metric, back to where the rep began)."""
+        if self._halfway is not None:
+            middle, relative = self._halfway
+        elif self._target_bound is not None and not math.isnan(rep.start_key):
+            middle, relative = (self._target_bound + rep.start_key) / 2, False
+        else:
             return False
-        middle, relative = self._halfway
         value = reader.value(self._key, metrics, relative)
         if math.isnan(value):
             return False

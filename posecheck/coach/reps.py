@@ -91,6 +91,7 @@ class RepCounter:
         if rep is None:
             if not at_rest and not math.isnan(key):
                 self.rep = self._make.new(self._last_rest_t if self._last_rest_t is not None else t)
+                self.rep.start_key = key
                 self.phase = "moving"
             return
         rep.track_peak(key, metrics, self._make.higher_is_target)
@@ -99,14 +100,16 @@ class RepCounter:
         else:
             if rep.clock.running:
                 # Pause the hold timer; it resumes if the target comes back soon.
-                rep.clock.pause(rep.last_target_t or t)
+                rep.clock.pause(t if rep.last_target_t is None else rep.last_target_t)
             if rep.target_since is not None and not rep.reached:
                 rep.target_since = None
             if rep.reached and rep.last_target_t is not None and t - rep.last_target_t > mv.max_gap_s:
                 self.phase = "moving"
         self._returning = (
-            rep.reached and not at_target and (at_rest or self._make.toward_rest(reader, metrics))
+            rep.reached and not at_target and (at_rest or self._make.toward_rest(rep, reader, metrics))
         )
+        if self._returning:
+            rep.returned_t = t
         if at_rest and self._rest_since is not None and t - self._rest_since >= mv.min_rest_s:
             self._finish(t, rep, events)
 
@@ -220,6 +223,14 @@ class RepCounter:
             return
         rep.clock.pause(t)
         side = self.side_of(rep)
+        if reason == "left_posture" and rep.reached and not rep.partial and _came_back(rep):
+            # On the way back to the start, then up (sat up, stood up): the rep was done.
+            assert rep.returned_t is not None
+            closed = self._end.close(rep, side, rep.returned_t, t, self.last_side, say=False)
+            self.reps.append(closed.rep)
+            self.holds.extend([closed.hold] if closed.hold is not None else [])
+            self.last_side = side
+            return
         hold = self._end.kept_hold(rep, side, rep.clock.held_s)
         if hold is not None:
             self.holds.append(hold)
@@ -234,8 +245,8 @@ class RepCounter:
         if rep is None or not rep.reached:
             return None, self.open_hold(last_t), None
         side = self.side_of(rep)
-        if self._returning and not rep.partial:
-            end = self._rest_since if self._rest_since is not None else last_t
+        if not rep.partial and (self._returning or _came_back(rep)):
+            end = self._rest_since if self._rest_since is not None else (rep.returned_t or last_t)
             return self._end.close(rep, side, end, last_t, self.last_side, say=False), None, None
         reason = "started_before_recording" if rep.partial else "ended_before_rest"
         return None, self.open_hold(last_t), not_counted(rep, side, last_t, reason)
@@ -286,3 +297,8 @@ class RepCounter:
         """Faults found by the per-frame checks belong to the rep in progress."""
         if self.rep is not None:
             self.rep.faults.extend(faults)
+
+
+def _came_back(rep: Rep) -> bool:
+    """Whether the rep was on its way back to the start after it last was in the target."""
+    return rep.returned_t is not None and rep.returned_t > (rep.last_target_t or rep.start_s)

@@ -78,11 +78,6 @@ def test_settling_in_the_right_posture_clears_the_cue_and_starts_ok_since(parts,
     assert board.current(2.5) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `self.wrong_since = self.wrong_since or t` drops a start at t = 0.0 (falsy), "
-    "so a wrong posture first seen at t = 0 is timed from the next call instead",
-)
 def test_a_wrong_posture_seen_from_time_zero_is_pointed_out_after_the_wrong_setup_time(parts) -> None:
     gate = parts.gate
     gate.settled_in_setup(0.0, someone_in_view=True)
