@@ -34,6 +34,19 @@ class Rep:
     faults: list[str] = field(default_factory=list)
     start_key: float = math.nan  # the key metric as the rep left the rest position
     returned_t: float | None = None  # last time it was on its way back, after leaving the target
+    # Out of the target for long (beyond max_gap_s): where it came nearest the start, and, once the
+    # target is back, the frames deciding whether that is this rep again or the next one.
+    trough: tuple[float, float] | None = None  # (t, key)
+    comeback_since: float | None = None
+    comeback_votes: SideVotes = field(default_factory=SideVotes)
+
+    def track_trough(self, t: float, key: float, higher_is_target: bool) -> None:
+        """Keep the moment the key metric came nearest the start since the target was lost."""
+        if math.isnan(key):
+            return
+        nearer = self.trough is None or (key < self.trough[1] if higher_is_target else key > self.trough[1])
+        if nearer:
+            self.trough = (t, key)
 
     def track_peak(self, key: float, metrics: dict[str, float], higher_is_target: bool) -> None:
         """Keep the most extreme key value (and that frame's metrics, for the rep-peak checks)."""

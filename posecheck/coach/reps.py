@@ -21,6 +21,7 @@ from posecheck.coach.reading import MetricReader
 from posecheck.coach.rep import Rep, RepFactory, hold_event
 from posecheck.coach.rep_end import ClosedRep, RepEnd, not_counted
 from posecheck.coach.schema import RuleSet
+from posecheck.coach.sides import SideVotes, vote
 
 
 class RepCounter:
@@ -103,8 +104,11 @@ class RepCounter:
                 rep.clock.pause(t if rep.last_target_t is None else rep.last_target_t)
             if rep.target_since is not None and not rep.reached:
                 rep.target_since = None
+            rep.comeback_since, rep.comeback_votes = None, SideVotes()  # a comeback must last
             if rep.reached and rep.last_target_t is not None and t - rep.last_target_t > mv.max_gap_s:
                 self.phase = "moving"
+            if rep.reached:
+                rep.track_trough(t, key, self._make.higher_is_target)
         self._returning = (
             rep.reached and not at_target and (at_rest or self._make.toward_rest(rep, reader, metrics))
         )
@@ -158,11 +162,21 @@ class RepCounter:
         metrics: dict[str, float],
         events: list[str],
     ) -> None:
-        self._vote(rep, metrics)
+        min_target_s = self._rules.movement.min_target_s
+        if rep.reached and (self.phase == "moving" or rep.comeback_since is not None):
+            # The target is back after a long loss: the same rep again, or the next one (an
+            # alternating exercise whose return between sides was brief or partial)?
+            rep.comeback_since = t if rep.comeback_since is None else rep.comeback_since
+            vote(rep.comeback_votes, self._rules.movement, self._reader, metrics)
+            if t - rep.comeback_since < min_target_s:
+                return
+            rep = self._settle_comeback(t, rep, events)
+        vote(rep.votes, self._rules.movement, self._reader, metrics)
         rep.last_target_t = t
+        rep.trough = None
         if rep.target_since is None:
             rep.target_since = t
-        if not rep.reached and t - rep.target_since >= self._rules.movement.min_target_s:
+        if not rep.reached and t - rep.target_since >= min_target_s:
             rep.reached = True
             rep.clock.start(rep.target_since)
             events.append("target")
@@ -178,13 +192,32 @@ class RepCounter:
                 timing = self._rules.timing
                 self._board.say(t, "bouncing", timing.bounce_cue, "warn")
 
-    def _vote(self, rep: Rep, metrics: dict[str, float]) -> None:
-        mv = self._rules.movement
-        name = mv.side_metric or (mv.metric if self._reader.is_per_side(mv.metric) else None)
-        if name is None:
-            return
-        how = mv.side_pick if mv.side_metric else mv.pick
-        rep.votes.add(metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan), how)
+    def _settle_comeback(self, t: float, rep: Rep, events: list[str]) -> Rep:
+        """Decide a comeback: the other side than the rep's is the next rep (the rep ends where it came
+        nearest the start); the same side (or no side to tell) is the rep going on."""
+        since, votes = rep.comeback_since, rep.comeback_votes
+        assert since is not None
+        rep.comeback_since, rep.comeback_votes = None, SideVotes()
+        side, other = self.side_of(rep), votes.side() if self._rules.has_sides else None
+        if side is None or other is None or other == side:
+            rep.votes.compared = [a + b for a, b in zip(rep.votes.compared, votes.compared)]
+            rep.votes.one_sided = [a + b for a, b in zip(rep.votes.one_sided, votes.one_sided)]
+            rep.clock.start(since)
+            return rep
+        end = rep.trough[0] if rep.trough is not None else since
+        closed = self._end.close(rep, side, end, t, self.last_side, say=True)
+        self.reps.append(closed.rep)
+        self.holds.extend([closed.hold] if closed.hold is not None else [])
+        self.last_side = side
+        events.append("rep")
+        following = self._make.new(end)
+        following.start_key = rep.trough[1] if rep.trough is not None else math.nan
+        following.votes, following.target_since = votes, since
+        following.reached = True
+        following.clock.start(since)
+        events.append("target")
+        self.rep = following
+        return following
 
     def _found_in_the_stretch(self, metrics: dict[str, float]) -> bool:
         """A hold exercise's target seen before its start position (not for relative thresholds,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from posecheck.coach.feedback import Side
-from posecheck.coach.reading import pick
+from posecheck.coach.reading import MetricReader, pick
+from posecheck.coach.schema import Movement
 
 
 class SideVotes:
@@ -40,3 +41,12 @@ class SideVotes:
         if not any(votes):
             return None
         return "left" if votes[0] >= votes[1] else "right"
+
+
+def vote(votes: SideVotes, movement: Movement, reader: MetricReader, metrics: dict[str, float]) -> None:
+    """One frame's vote: the side metric if the rules name one, else the key metric if per side."""
+    name = movement.side_metric or (movement.metric if reader.is_per_side(movement.metric) else None)
+    if name is None:
+        return
+    how = movement.side_pick if movement.side_metric else movement.pick
+    votes.add(metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan), how)
