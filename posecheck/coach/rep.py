@@ -83,7 +83,9 @@ class RepFactory:
         self.higher_is_target = target_is_high(rules)
         self.positions = rules.positions
         self._key = rules.movement.metric
-        self._halfway = _halfway(rules, self.higher_is_target)
+        halfway = _halfway(rules, self.higher_is_target)
+        self._halfway = None if halfway is None else halfway[:2]
+        self._rest_bound = math.nan if halfway is None else halfway[2]
         self._target_bound = next(
             (
                 bound
@@ -104,6 +106,17 @@ class RepFactory:
         """A rep starting at ``start_s``."""
         return Rep(start_s=start_s, bounce=BounceDetector(self._timing), partial=partial)
 
+    def near_miss(self, rep: Rep, reader: MetricReader, end: float) -> bool:
+        """Whether a rep that never reached the target still went a quarter of the way there from the
+        rest bound, for ``NEAR_MISS_S`` or more (too shallow, or too small for the camera to see)."""
+        if self._halfway is None or math.isnan(rep.peak) or end - rep.start_s < NEAR_MISS_S:
+            return False
+        middle, relative = self._halfway
+        rest_bound = self._rest_bound
+        peak = rep.peak - reader.baseline.get(self._key, math.nan) if relative else rep.peak
+        quarter = rest_bound + (middle - rest_bound) / 2  # halfway to the middle: a quarter of the way
+        return peak > quarter if self.higher_is_target else peak < quarter
+
     def toward_rest(self, rep: Rep, reader: MetricReader, metrics: dict[str, float]) -> bool:
         """Whether the key metric is past halfway from the target bound back to the rest bound (or,
         where the rest position is judged by another metric, back to where the rep began)."""
@@ -119,13 +132,18 @@ class RepFactory:
         return value < middle if self.higher_is_target else value > middle
 
 
+# A deliberate movement out of the start position lasts this long; a wobble crosses back sooner.
+NEAR_MISS_S = 1.0
+
+
 def hold_event(rep: Rep, side: Side | None, start: float, end: float, held: float, ok: bool) -> HoldEvent:
     """The hold made in ``rep``, with its static positions."""
     return HoldEvent(side, start, end, held, ok, rep.positions_held(held))
 
 
-def _halfway(rules: RuleSet, higher_is_target: bool) -> tuple[float, bool] | None:
-    """The middle between the key metric's rest and target bounds (measured alike), if both exist."""
+def _halfway(rules: RuleSet, higher_is_target: bool) -> tuple[float, bool, float] | None:
+    """The middle between the key metric's rest and target bounds (measured alike), if both exist,
+    whether they are relative, and the rest bound."""
     key = rules.movement.metric
     for rest in rules.movement.rest:
         for target in rules.movement.target:
@@ -134,7 +152,7 @@ def _halfway(rules: RuleSet, higher_is_target: bool) -> tuple[float, bool] | Non
             rest_bound = rest.below if higher_is_target else rest.above
             target_bound = target.above if higher_is_target else target.below
             if rest_bound is not None and target_bound is not None:
-                return (rest_bound + target_bound) / 2, rest.relative
+                return (rest_bound + target_bound) / 2, rest.relative, rest_bound
     return None
 
 

@@ -16,6 +16,8 @@ NOT_COUNTED = {
     "started_before_recording": "It began before the recording (or the camera) caught its start.",
     "ended_before_rest": "The recording ended before you came back to the start.",
     "left_posture": "You left the position before coming back to the start.",
+    "not_far_enough": "You moved toward the target but not far enough for me to count it "
+    "(or the movement is too small for the camera to see).",
 }
 
 

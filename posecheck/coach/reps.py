@@ -21,6 +21,7 @@ from posecheck.coach.reading import MetricReader
 from posecheck.coach.rep import Rep, RepFactory, hold_event
 from posecheck.coach.rep_end import ClosedRep, RepEnd, not_counted
 from posecheck.coach.schema import RuleSet
+from posecheck.coach.shadow import ShadowReps
 from posecheck.coach.sides import SideVotes, vote
 
 
@@ -49,6 +50,7 @@ class RepCounter:
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
         self._lookback = SetupLookback()
+        self._shadow = ShadowReps(rules, reader)
         self._end = RepEnd(rules, checks, board)
         self.uncounted: list[UncountedRep] = []
         self._returning = False  # the rep in progress has left the target and is most of the way back
@@ -67,6 +69,10 @@ class RepCounter:
             self._advance(t, frame, metrics, events)
             return
         self._lookback.add(t, frame, metrics)
+        blocked = not self._gate.ok
+        candidate = self._shadow.update(t, metrics, self._gate.stable, blocked)
+        if candidate is not None:
+            self.uncounted.append(candidate)
         for seen in self._arm(t, metrics, someone_in_view, events):
             self._advance(*seen, events)
 
@@ -136,6 +142,7 @@ class RepCounter:
             self.phase = "rest"
             self._rest_since = self._last_rest_t = seen[first_rest][0]
             events.append("armed")
+            self._shadow.reset()
             return seen[first_rest + 1 :]
         # Armed on the first movement: the person was at rest until the previous frame.
         rested_at = arming.first_move_rest_t
@@ -151,6 +158,7 @@ class RepCounter:
             self._rest_since = rested_at if rested_at is not None else t
             self._last_rest_t = self._rest_since
         events.append("armed")
+        self._shadow.reset()
         return seen[-1:]
 
     def _in_target(
@@ -233,7 +241,11 @@ class RepCounter:
         self.rep = None
         self.phase = "rest"
         if not rep.reached:
-            return  # went out and came back without reaching the target: not a rep
+            # Went out and came back without reaching the target: not a rep, but a deliberate try
+            # is reported (too shallow, or a movement too small for the camera to see).
+            if self._make.near_miss(rep, self._reader, t):
+                self.uncounted.append(not_counted(rep, self.side_of(rep), t, "not_far_enough"))
+            return
         end = self._rest_since if self._rest_since is not None else t
         side = self.side_of(rep)
         if rep.partial:

@@ -96,7 +96,8 @@ def count_last_play(summary: SessionSummary, loop_s: float) -> SessionSummary:
         for h in summary.holds
         if h.end_s >= loop_s
     ]
-    uncounted = [u for u in summary.uncounted if u.end_s >= loop_s]
+    # A rep still out when the second play ends is the one the first play's end began: counted there.
+    uncounted = [u for u in summary.uncounted if u.end_s >= loop_s and u.reason != "ended_before_rest"]
     note = (
         f"a looping animation: played twice ({loop_s:.2f} s a loop) so a rep across the loop's seam is "
         "seen whole; the counts are one loop's (what ends in the second play)"
