@@ -236,12 +236,10 @@ class Coach:
         counter = self.counter
         reps, holds = list(counter.reps), list(counter.holds)
         uncounted = list(counter.uncounted)
-        closed, open_hold, not_counted = counter.closing(self._last_t)
-        if closed is not None:
-            reps.append(closed.rep)
-            holds.extend([closed.hold] if closed.hold is not None else [])
-        holds.extend([open_hold] if open_hold is not None else [])
-        uncounted.extend([not_counted] if not_counted is not None else [])
+        ending = counter.closing(self._last_t)
+        reps.extend([ending.rep] if ending.rep is not None else [])
+        holds.extend([ending.hold] if ending.hold is not None else [])
+        uncounted.extend([ending.uncounted] if ending.uncounted is not None else [])
         sides = self.rules.has_sides
         return SessionSummary(
             exercise=self.rules.exercise,

@@ -15,6 +15,7 @@ from posecheck.coach.feedback import HoldEvent, RepEvent, Side, UncountedRep
 from posecheck.coach.holds import HoldClock
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.reading import MetricReader
+from posecheck.coach.rep_end import Outcome
 from posecheck.coach.schema import RuleSet
 
 # A guided hold in which the person was in position for less than this (in all) is passing through
@@ -126,10 +127,10 @@ class GuidedTimer:
         """Seconds held in the running hold (0 without one)."""
         return self.hold.clock.elapsed(t) if self.hold else 0.0
 
-    def closing(self, last_t: float) -> tuple[None, HoldEvent | None, None]:
+    def closing(self, last_t: float) -> Outcome:
         """What the input ending at ``last_t`` adds: the running hold, if long enough (no rep: a
         guided hold is counted when its timer ends)."""
-        return None, self.open_hold(last_t), None
+        return Outcome(hold=self.open_hold(last_t))
 
     def open_hold(self, last_t: float) -> HoldEvent | None:
         """The running hold closed at ``last_t``, once held for the dose's minimum (a hold is the

@@ -22,11 +22,12 @@ NOT_COUNTED = {
 
 
 @dataclass(frozen=True)
-class ClosedRep:
-    """What a finished rep adds to the set."""
+class Outcome:
+    """What a rep adds to the set as it ends: a counted rep, a hold, or why it was not counted."""
 
-    rep: RepEvent
-    hold: HoldEvent | None
+    rep: RepEvent | None = None
+    hold: HoldEvent | None = None
+    uncounted: UncountedRep | None = None
 
 
 class RepEnd:
@@ -43,7 +44,7 @@ class RepEnd:
 
     def close(
         self, rep: Rep, side: Side | None, end: float, t: float, last_side: Side | None, say: bool
-    ) -> ClosedRep:
+    ) -> Outcome:
         """The counted rep ending at ``end`` (cues said at ``t`` when ``say``)."""
         hold = rep.clock.held_s
         faults = list(dict.fromkeys(rep.faults))
@@ -67,7 +68,41 @@ class RepEnd:
         if hold >= self._rules.movement.min_target_s and self._timed:
             held = hold_event(rep, side, start_hold, start_hold + hold, hold, self.hold_ok(hold))
         peak = rep.peak if math.isfinite(rep.peak) else None
-        return ClosedRep(RepEvent(side, rep.start_s, end, tuple(faults), peak, hold), held)
+        return Outcome(RepEvent(side, rep.start_s, end, tuple(faults), peak, hold), held)
+
+    def abandoned(
+        self, rep: Rep, side: Side | None, t: float, reason: str, last_side: Side | None
+    ) -> Outcome:
+        """A rep cut short at ``t`` (the person left the posture, or its start was never seen): on
+        its way back to the start it was done; else its hold is kept and it is reported."""
+        rep.clock.pause(t)
+        if reason == "left_posture" and rep.reached and not rep.partial and came_back(rep):
+            # On the way back to the start, then up (sat up, stood up): the rep was done.
+            assert rep.returned_t is not None
+            return self.close(rep, side, rep.returned_t, t, last_side, say=False)
+        hold = self.kept_hold(rep, side, rep.clock.held_s)
+        return Outcome(hold=hold, uncounted=not_counted(rep, side, t, reason) if rep.reached else None)
+
+    def at_input_end(
+        self, rep: Rep, side: Side | None, returning: bool, end: float, last_t: float, last_side: Side | None
+    ) -> Outcome:
+        """What a reached rep adds if the input ends at ``last_t`` (``end``: when it came back to rest,
+        if it did): one coming back to the start counts, one still out is reported."""
+        if not rep.partial and (returning or came_back(rep)):
+            return self.close(rep, side, end, last_t, last_side, say=False)
+        reason = "started_before_recording" if rep.partial else "ended_before_rest"
+        return Outcome(
+            hold=self.open_hold(rep, side, last_t), uncounted=not_counted(rep, side, last_t, reason)
+        )
+
+    def open_hold(self, rep: Rep, side: Side | None, last_t: float) -> HoldEvent | None:
+        """The hold in progress closed at ``last_t``, when it is long enough to report."""
+        if not rep.clock.touched():
+            return None
+        seconds = rep.clock.elapsed(last_t)
+        if seconds < self._rules.movement.min_target_s:
+            return None
+        return hold_event(rep, side, rep.hold_start(last_t), last_t, seconds, self.hold_ok(seconds))
 
     def kept_hold(self, rep: Rep, side: Side | None, held: float) -> HoldEvent | None:
         """The hold of a rep that is not counted (abandoned, or begun unseen), if one was reached."""
@@ -80,3 +115,8 @@ class RepEnd:
 def not_counted(rep: Rep, side: Side | None, end: float, reason: str) -> UncountedRep:
     """A movement that reached the target but is not counted, with the reason said in words."""
     return UncountedRep(side, rep.start_s, end, reason, NOT_COUNTED[reason])
+
+
+def came_back(rep: Rep) -> bool:
+    """Whether the rep was on its way back to the start after it last was in the target."""
+    return rep.returned_t is not None and rep.returned_t > (rep.last_target_t or rep.start_s)

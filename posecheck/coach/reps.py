@@ -18,8 +18,8 @@ from posecheck.coach.lookback import SeenFrame, SetupLookback
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.prepare import PreparedFrame
 from posecheck.coach.reading import MetricReader
-from posecheck.coach.rep import Rep, RepFactory, hold_event
-from posecheck.coach.rep_end import ClosedRep, RepEnd, not_counted
+from posecheck.coach.rep import Rep, RepFactory
+from posecheck.coach.rep_end import Outcome, RepEnd, not_counted
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.shadow import ShadowReps
 from posecheck.coach.sides import SideVotes, vote
@@ -213,11 +213,7 @@ class RepCounter:
             rep.clock.start(since)
             return rep
         end = rep.trough[0] if rep.trough is not None else since
-        closed = self._end.close(rep, side, end, t, self.last_side, say=True)
-        self.reps.append(closed.rep)
-        self.holds.extend([closed.hold] if closed.hold is not None else [])
-        self.last_side = side
-        events.append("rep")
+        self._record(self._end.close(rep, side, end, t, self.last_side, say=True), side, events)
         following = self._make.new(end)
         following.start_key = rep.trough[1] if rep.trough is not None else math.nan
         following.votes, following.target_since = votes, since
@@ -240,61 +236,48 @@ class RepCounter:
     def _finish(self, t: float, rep: Rep, events: list[str]) -> None:
         self.rep = None
         self.phase = "rest"
+        side = self.side_of(rep)
         if not rep.reached:
             # Went out and came back without reaching the target: not a rep, but a deliberate try
             # is reported (too shallow, or a movement too small for the camera to see).
             if self._make.near_miss(rep, self._reader, t):
-                self.uncounted.append(not_counted(rep, self.side_of(rep), t, "not_far_enough"))
+                self.uncounted.append(not_counted(rep, side, t, "not_far_enough"))
             return
         end = self._rest_since if self._rest_since is not None else t
-        side = self.side_of(rep)
-        if rep.partial:
-            self.rep = rep
-            self._abandon(t, "started_before_recording")  # the hold is kept, the rep is not counted
+        if rep.partial:  # the hold is kept, the rep is not counted
+            self._record(self._end.abandoned(rep, side, t, "started_before_recording", self.last_side), side)
             self.last_side = side
-            return
-        closed = self._end.close(rep, side, end, t, self.last_side, say=True)
-        if closed.hold is not None:
-            self.holds.append(closed.hold)
-        self.reps.append(closed.rep)
-        self.last_side = side
-        events.append("rep")
+        else:
+            self._record(self._end.close(rep, side, end, t, self.last_side, say=True), side, events)
 
     def _abandon(self, t: float, reason: str) -> None:
-        """Drop the rep in progress; a hold reached in it is kept, and a reached target is reported."""
-        rep = self.rep
-        self.rep = None
-        if rep is None:
-            return
-        rep.clock.pause(t)
-        side = self.side_of(rep)
-        if reason == "left_posture" and rep.reached and not rep.partial and _came_back(rep):
-            # On the way back to the start, then up (sat up, stood up): the rep was done.
-            assert rep.returned_t is not None
-            closed = self._end.close(rep, side, rep.returned_t, t, self.last_side, say=False)
-            self.reps.append(closed.rep)
-            self.holds.extend([closed.hold] if closed.hold is not None else [])
-            self.last_side = side
-            return
-        hold = self._end.kept_hold(rep, side, rep.clock.held_s)
-        if hold is not None:
-            self.holds.append(hold)
-        if rep.reached:
-            self.uncounted.append(not_counted(rep, side, t, reason))
+        """Drop the rep in progress (see :meth:`RepEnd.abandoned`)."""
+        rep, self.rep = self.rep, None
+        if rep is not None:
+            side = self.side_of(rep)
+            self._record(self._end.abandoned(rep, side, t, reason, self.last_side), side)
 
-    def closing(self, last_t: float) -> tuple[ClosedRep | None, HoldEvent | None, UncountedRep | None]:
-        """What the rep in progress adds if the input ends at ``last_t``: a rep coming back to the
-        start when the recording ended counts; a hold in progress is closed; a rep still out is
-        reported as not counted. Nothing is changed (the set may go on)."""
+    def _record(self, outcome: Outcome, side: Side | None, events: list[str] | None = None) -> None:
+        """Add what a rep's end gave to the set."""
+        self.holds.extend([outcome.hold] if outcome.hold is not None else [])
+        self.uncounted.extend([outcome.uncounted] if outcome.uncounted is not None else [])
+        if outcome.rep is not None:
+            self.reps.append(outcome.rep)
+            self.last_side = side
+            if events is not None:
+                events.append("rep")
+
+    def closing(self, last_t: float) -> Outcome:
+        """What the rep in progress adds if the input ends at ``last_t`` (nothing changes: the set may
+        go on): a rep coming back to the start counts, a hold is closed, a rep still out is reported."""
         rep = self.rep
-        if rep is None or not rep.reached:
-            return None, self.open_hold(last_t), None
+        if rep is None:
+            return Outcome()
         side = self.side_of(rep)
-        if not rep.partial and (self._returning or _came_back(rep)):
-            end = self._rest_since if self._rest_since is not None else (rep.returned_t or last_t)
-            return self._end.close(rep, side, end, last_t, self.last_side, say=False), None, None
-        reason = "started_before_recording" if rep.partial else "ended_before_rest"
-        return None, self.open_hold(last_t), not_counted(rep, side, last_t, reason)
+        if not rep.reached:
+            return Outcome(hold=self._end.open_hold(rep, side, last_t))
+        end = self._rest_since if self._rest_since is not None else (rep.returned_t or last_t)
+        return self._end.at_input_end(rep, side, self._returning, end, last_t, self.last_side)
 
     # ----- reading the state ----------------------------------------------------------------------
     def side_of(self, rep: Rep) -> Side | None:
@@ -327,23 +310,7 @@ class RepCounter:
         """Whether a hold of ``seconds`` meets the dose (always, for rules without a hold dose)."""
         return self._end.hold_ok(seconds)
 
-    def open_hold(self, last_t: float) -> HoldEvent | None:
-        """The hold in progress closed at ``last_t``, when it is long enough to report."""
-        rep = self.rep
-        if rep is None or not rep.clock.touched():
-            return None
-        seconds = rep.clock.elapsed(last_t)
-        if seconds < self._rules.movement.min_target_s:
-            return None
-        start = rep.hold_start(last_t)
-        return hold_event(rep, self.side_of(rep), start, last_t, seconds, self.hold_ok(seconds))
-
     def add_faults(self, faults: list[str]) -> None:
         """Faults found by the per-frame checks belong to the rep in progress."""
         if self.rep is not None:
             self.rep.faults.extend(faults)
-
-
-def _came_back(rep: Rep) -> bool:
-    """Whether the rep was on its way back to the start after it last was in the target."""
-    return rep.returned_t is not None and rep.returned_t > (rep.last_target_t or rep.start_s)
