@@ -12,16 +12,16 @@ import math
 
 from posecheck.coach.arming import Arming
 from posecheck.coach.checks import FormChecks
+from posecheck.coach.comeback import settle_comeback
 from posecheck.coach.cues import CueBoard
 from posecheck.coach.feedback import HoldEvent, RepEvent, Side, UncountedRep
-from posecheck.coach.lookback import SeenFrame, SetupLookback
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.prepare import PreparedFrame
 from posecheck.coach.reading import MetricReader
 from posecheck.coach.rep import Rep, RepFactory
 from posecheck.coach.rep_end import Outcome, RepEnd, not_counted
+from posecheck.coach.rep_start import RepStart
 from posecheck.coach.schema import RuleSet
-from posecheck.coach.shadow import ShadowReps
 from posecheck.coach.sides import SideVotes, vote
 
 
@@ -49,8 +49,7 @@ class RepCounter:
         self.last_side: Side | None = None
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
-        self._lookback = SetupLookback()
-        self._shadow = ShadowReps(rules, reader)
+        self._start = RepStart(rules, reader, gate, arming)
         self._end = RepEnd(rules, checks, board)
         self.uncounted: list[UncountedRep] = []
         self._returning = False  # the rep in progress has left the target and is most of the way back
@@ -68,12 +67,19 @@ class RepCounter:
         if self.phase != "setup":
             self._advance(t, frame, metrics, events)
             return
-        self._lookback.add(t, frame, metrics)
-        blocked = not self._gate.ok
-        candidate = self._shadow.update(t, metrics, self._gate.stable, blocked)
-        if candidate is not None:
-            self.uncounted.append(candidate)
-        for seen in self._arm(t, metrics, someone_in_view, events):
+        start = self._start.update(t, frame, metrics, someone_in_view)
+        self.uncounted.extend(self._start.blocked)
+        self._start.blocked.clear()
+        if start is None:
+            return
+        if start.rest_t is None:
+            self.rep = self._make.new(t, partial=True)
+            self.phase = "moving"
+        else:
+            self.phase = "rest"
+            self._rest_since = self._last_rest_t = start.rest_t
+        events.append("armed")
+        for seen in start.frames:
             self._advance(*seen, events)
 
     def _advance(self, t: float, frame: PreparedFrame, metrics: dict[str, float], events: list[str]) -> None:
@@ -123,44 +129,6 @@ class RepCounter:
         if at_rest and self._rest_since is not None and t - self._rest_since >= mv.min_rest_s:
             self._finish(t, rep, events)
 
-    def _arm(
-        self, t: float, metrics: dict[str, float], someone_in_view: bool, events: list[str]
-    ) -> list[SeenFrame]:
-        """In setup: once armed, the frames to run the set from (see :mod:`~posecheck.coach.lookback`);
-        none while not armed."""
-        arming = self._arming
-        arming.first_move_rest_t = None
-        if not arming.arm(t, metrics, someone_in_view):
-            return []
-        rest = self._rules.movement.rest
-        start = self._gate.steady_since
-        seen = self._lookback.since(start if start is not None else t)
-        arming.earlier_start([(ti, mi) for ti, _, mi in seen])
-        first_rest = next((i for i, (_, _, m) in enumerate(seen[:-1]) if self._reader.holds(rest, m)), None)
-        if first_rest is not None:
-            # At rest earlier in this posture: the set starts there, and runs on to this frame.
-            self.phase = "rest"
-            self._rest_since = self._last_rest_t = seen[first_rest][0]
-            events.append("armed")
-            self._shadow.reset()
-            return seen[first_rest + 1 :]
-        # Armed on the first movement: the person was at rest until the previous frame.
-        rested_at = arming.first_move_rest_t
-        if rested_at is None and not self._reader.holds(rest, metrics):
-            if not self._found_in_the_stretch(metrics):
-                return []
-            # The recording began (or the camera cut in) while the stretch was held: time the
-            # hold; it is no rep, as its start was not seen.
-            self.rep = self._make.new(t, partial=True)
-            self.phase = "moving"
-        else:
-            self.phase = "rest"
-            self._rest_since = rested_at if rested_at is not None else t
-            self._last_rest_t = self._rest_since
-        events.append("armed")
-        self._shadow.reset()
-        return seen[-1:]
-
     def _in_target(
         self,
         t: float,
@@ -172,13 +140,18 @@ class RepCounter:
     ) -> None:
         min_target_s = self._rules.movement.min_target_s
         if rep.reached and (self.phase == "moving" or rep.comeback_since is not None):
-            # The target is back after a long loss: the same rep again, or the next one (an
-            # alternating exercise whose return between sides was brief or partial)?
+            # The target is back after a long loss: the same rep again, or the next one?
             rep.comeback_since = t if rep.comeback_since is None else rep.comeback_since
             vote(rep.comeback_votes, self._rules.movement, self._reader, metrics)
             if t - rep.comeback_since < min_target_s:
                 return
-            rep = self._settle_comeback(t, rep, events)
+            side = self.side_of(rep)
+            split = settle_comeback(rep, side, self._rules.has_sides, self._make)
+            if split is not None:
+                end, following = split
+                self._record(self._end.close(rep, side, end, t, self.last_side, say=True), side, events)
+                events.append("target")
+                self.rep = rep = following
         vote(rep.votes, self._rules.movement, self._reader, metrics)
         rep.last_target_t = t
         rep.trough = None
@@ -199,38 +172,6 @@ class RepCounter:
                 rep.faults.append("bouncing")
                 timing = self._rules.timing
                 self._board.say(t, "bouncing", timing.bounce_cue, "warn")
-
-    def _settle_comeback(self, t: float, rep: Rep, events: list[str]) -> Rep:
-        """Decide a comeback: the other side than the rep's is the next rep (the rep ends where it came
-        nearest the start); the same side (or no side to tell) is the rep going on."""
-        since, votes = rep.comeback_since, rep.comeback_votes
-        assert since is not None
-        rep.comeback_since, rep.comeback_votes = None, SideVotes()
-        side, other = self.side_of(rep), votes.side() if self._rules.has_sides else None
-        if side is None or other is None or other == side:
-            rep.votes.compared = [a + b for a, b in zip(rep.votes.compared, votes.compared)]
-            rep.votes.one_sided = [a + b for a, b in zip(rep.votes.one_sided, votes.one_sided)]
-            rep.clock.start(since)
-            return rep
-        end = rep.trough[0] if rep.trough is not None else since
-        self._record(self._end.close(rep, side, end, t, self.last_side, say=True), side, events)
-        following = self._make.new(end)
-        following.start_key = rep.trough[1] if rep.trough is not None else math.nan
-        following.votes, following.target_since = votes, since
-        following.reached = True
-        following.clock.start(since)
-        events.append("target")
-        self.rep = following
-        return following
-
-    def _found_in_the_stretch(self, metrics: dict[str, float]) -> bool:
-        """A hold exercise's target seen before its start position (not for relative thresholds,
-        which need the start position to compare against)."""
-        return (
-            self._rules.kind == "hold"
-            and not self._arming.tolerance
-            and self._reader.holds(self._rules.movement.target, metrics)
-        )
 
     # ----- the end of a rep -----------------------------------------------------------------------
     def _finish(self, t: float, rep: Rep, events: list[str]) -> None:
