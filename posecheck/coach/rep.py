@@ -117,6 +117,14 @@ class RepFactory:
         quarter = rest_bound + (middle - rest_bound) / 2  # halfway to the middle: a quarter of the way
         return peak > quarter if self.higher_is_target else peak < quarter
 
+    def nearly_at_rest(self, reader: MetricReader, metrics: dict[str, float]) -> bool:
+        """Whether the key metric is nearer the rest bound than the target bound (rules with both)."""
+        if self._halfway is None:
+            return False
+        middle, relative = self._halfway
+        value = reader.value(self._key, metrics, relative)
+        return not math.isnan(value) and (value < middle if self.higher_is_target else value > middle)
+
     def toward_rest(self, rep: Rep, reader: MetricReader, metrics: dict[str, float]) -> bool:
         """Whether the key metric is past halfway from the target bound back to the rest bound (or,
         where the rest position is judged by another metric, back to where the rep began)."""

@@ -49,7 +49,7 @@ class RepCounter:
         self.last_side: Side | None = None
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
-        self._start = RepStart(rules, reader, gate, arming)
+        self._start = RepStart(rules, reader, gate, arming, self._make)
         self._end = RepEnd(rules, checks, board)
         self.uncounted: list[UncountedRep] = []
         self._returning = False  # the rep in progress has left the target and is most of the way back
