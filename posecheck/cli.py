@@ -1,4 +1,4 @@
-"""The ``posecheck`` command line: exercises, programme, analyze, history, extract, eval, live, app."""
+"""The ``posecheck`` command line: exercises, programme, analyze, batch, history, extract, eval, live, app."""
 
 from __future__ import annotations
 
@@ -435,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_app)
+    from posecheck.cli_batch import add_parser as add_batch_parser
+
+    add_batch_parser(sub)
     return parser
 
 
