@@ -9,6 +9,7 @@ import streamlit as st
 
 from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
+from posecheck.dose import dose_text, plan_from_rules
 from posecheck.errors import PosecheckError
 from posecheck.report import uncounted_lines
 from posecheck.ui import display_path, pick_exercise, pick_rules, webrtc
@@ -54,10 +55,7 @@ def instructions(rules: RuleSet) -> None:
         cols[1].warning(rules.safety, icon=":material/health_and_safety:")
     with st.expander(f"How to do it: {rules.title}", expanded=False):
         st.write(rules.instructions)
-        dose = rules.dose
-        reps = f"{dose.reps[0]}-{dose.reps[1]} repetitions" + (" per side" if rules.sides == "each" else "")
-        hold = f", hold {dose.hold_s[0]:g}-{dose.hold_s[1]:g} s" if dose.hold_s[1] > 0 else ""
-        st.caption(f"Dose: {reps}{hold}.")
+        st.caption(f"Dose: {dose_text(plan_from_rules(rules))}.")
         if rules.not_verified:
             st.caption(f"What the camera cannot check: {rules.not_verified}")
 
@@ -116,7 +114,7 @@ def summary_view(summary: SessionSummary, rules: RuleSet) -> None:
     st.subheader("Set summary")
     cols = st.columns(4 if rules.has_sides else 2)
     cols[0].metric(
-        "Reps in the set", summary.reps_total, help=f"handout: {rules.dose.reps[0]}-{rules.dose.reps[1]}"
+        "Reps in the set", summary.reps_total, help=f"handout: {dose_text(plan_from_rules(rules))}"
     )
     if rules.has_sides:
         cols[1].metric("Left side", summary.reps_left or 0)
@@ -161,7 +159,7 @@ def panel(session: LiveSession, rules: RuleSet, playing: bool, speak: bool) -> N
         if ended is not None:  # after STOP the counts of the finished set stay on show
             total, left, right = ended.reps_total, ended.reps_left or 0, ended.reps_right or 0
         cols = st.columns(3 if rules.has_sides else 1)
-        cols[0].metric("Reps", total, help=f"handout dose: {rules.dose.reps[0]}-{rules.dose.reps[1]}")
+        cols[0].metric("Reps", total, help=f"handout dose: {dose_text(plan_from_rules(rules))}")
         if rules.has_sides:
             cols[1].metric("Left", left)
             cols[2].metric("Right", right)
