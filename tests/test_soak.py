@@ -50,7 +50,7 @@ def test_thirty_minute_stream_keeps_memory_flat_and_counts_right() -> None:
     # The clip holds 3 bridges; every full loop must count exactly 3 more.
     full_loops = frames // len(track)
     assert 3 * full_loops <= summary.reps_total <= 3 * loops
-    assert len(coach.cue_log) <= coach.cue_log.maxlen  # type: ignore[operator]
+    assert len(coach.cues.log) <= coach.cues.log.maxlen  # type: ignore[operator]
 
 
 def _frame(rgb: np.ndarray, t: float) -> av.VideoFrame:

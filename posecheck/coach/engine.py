@@ -19,14 +19,13 @@ The coach conducts small parts, each with its own state (open the one that fits 
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import numpy as np
 
 from posecheck.coach.arming import Arming
 from posecheck.coach.checks import FormChecks
 from posecheck.coach.cues import CueBoard
-from posecheck.coach.feedback import Cue, Feedback, HoldEvent, RepEvent, SessionSummary
+from posecheck.coach.feedback import Feedback, RepEvent, SessionSummary
 from posecheck.coach.guided import GuidedTimer
 from posecheck.coach.posture import PostureGate
 from posecheck.coach.prepare import REPLAY_MAX_S, FramePreparer, PreparedFrame
@@ -101,21 +100,6 @@ class Coach:
     def reps(self) -> list[RepEvent]:
         """The reps counted so far."""
         return self.counter.reps
-
-    @property
-    def holds(self) -> list[HoldEvent]:
-        """The holds finished so far."""
-        return self.counter.holds
-
-    @property
-    def cue_log(self) -> deque[Cue]:
-        """Every cue said in the set (bounded)."""
-        return self.cues.log
-
-    @property
-    def warnings(self) -> list[str]:
-        """One-off notes for the report."""
-        return self.cues.warnings
 
     # ----- frames in ------------------------------------------------------------------------------
     def update(
