@@ -38,8 +38,24 @@ SESSION_FRAMES = 18_000  # a 10-minute session at 30 frames/s
 
 # What --only chooses from, in the order a run prints them. Sections 1-3 are one unit: their
 # repeats are interleaved per clip so a change in the machine's load hits every variant alike.
-SECTIONS = ("clips", "coach", "rescore", "memory")
-SECTION_NUMBERS = {"1": "clips", "2": "clips", "3": "clips", "4": "coach", "5": "rescore", "6": "memory"}
+SECTIONS = ("clips", "coach", "rescore", "memory", "batch")
+SECTION_NUMBERS = {
+    "1": "clips", "2": "clips", "3": "clips", "4": "coach", "5": "rescore", "6": "memory", "7": "batch",
+}  # fmt: skip
+# Section 7's batch: one real clip per exercise (eight exercises), each cut to its first seconds.
+BATCH_CLIPS = tuple(
+    (exercise, FOOTAGE / exercise / name)
+    for exercise, name in (
+        ("bird_dog", "HonzaCzSk-polybag__bird_dog.mp4"),
+        ("bridge", "ndnam0109-fitness-content__glute_bridges.mp4"),
+        ("butt_stretch", "ndnam0109-fitness-content__figure_four_stretch.mp4"),
+        ("hip_stretch", "Hpy2GitHub-merged-exercise__kneeling-hip-flexor-stretch.mp4"),
+        ("leg_stretch", "ndnam0109-fitness-content__straight_leg_hugs.mp4"),
+        ("lower_back_stretch", "HonzaCzSk-polybag__pozice_ditete_childs_pose.mp4"),
+        ("lower_tummy", "ndnam0109-fitness-content__lay_back_knee_hugs.mp4"),
+        ("spine_stretch", "Hpy2GitHub-merged-exercise__lower-trunk-rotation.mp4"),
+    )
+)
 
 T = TypeVar("T")
 
@@ -72,6 +88,9 @@ class Config:
     census: bool = True  # also time analyze with the census off
     variants: bool = True  # also time the threading variants (section 3)
     sections: tuple[str, ...] = SECTIONS  # which of SECTIONS to run (--only)
+    batch_inputs: tuple[tuple[str, Path], ...] = BATCH_CLIPS  # (exercise, clip) for section 7
+    batch_seconds: float | None = 10.0  # each batch clip cut to its first seconds (None: whole)
+    batch_ray: bool = True  # also time the batch on a local Ray (needs posecheck[cluster])
 
 
 def full_config() -> Config:
@@ -94,6 +113,7 @@ def quick_config() -> Config:
         repeats=1,
         coach_frames=2_000,
         memory_seconds=(5.0, 20.0),
+        batch_seconds=2.0,
     )
 
 

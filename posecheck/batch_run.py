@@ -58,10 +58,14 @@ def plan(
     texts = _rules_texts({str(i.exercise) for i in items}, rules_file)
     out = out_dir.resolve()
     tasks = []
+    folders: set[Path] = set()
     for item in items:
         exercise = str(item.exercise)
         text, source = texts[exercise]
         folder = out / result_name(item.path, exercise)
+        if folder in folders:  # one input twice would be two workers writing one folder
+            continue
+        folders.add(folder)
         tasks.append(BatchTask(str(item.path), exercise, item.profile, text, source, str(folder), annotate))
     return tasks
 

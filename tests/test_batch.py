@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -255,3 +256,12 @@ def test_real_video_then_rescore_without_the_model(
     )
     (rescored,) = summary(out)
     assert (rescored["action"], rescored["reps_total"]) == ("track reused", 3)
+
+
+def test_ray_not_installed_is_one_line(
+    manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # what 'import ray' does when it is not installed
+    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--ray"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "install posecheck[cluster]" in err and len(err.splitlines()) == 1

@@ -63,6 +63,9 @@ def figures(tiny_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         rescore_frames=300,
         memory_source=tiny_clip,
         memory_seconds=(0.3, 0.6),
+        batch_inputs=(("bridge", tiny_clip), ("bridge", tiny_clip)),  # two cut copies
+        batch_seconds=0.4,
+        batch_ray=False,  # the Ray path is tested in test_batch.py
     )
     return dict(bench.run_all(config, tmp_path_factory.mktemp("bench-work")))
 
@@ -135,6 +138,17 @@ def test_targets_are_judged(figures: dict[str, Any]) -> None:
     rows = figures["targets"]
     assert len(rows) >= 5
     assert all(isinstance(row["ok"], bool) and row["measured"] for row in rows)
+
+
+def test_batch_figures(figures: dict[str, Any]) -> None:
+    batch = figures["batch"]
+    runs = {r["label"]: r for r in batch["runs"]}
+    assert set(runs) == {"pool, 1 worker", "pool, 2 workers"}
+    for run in [*runs.values(), batch["rescore_inline"], batch["rescore_pool"]]:
+        assert _positive(run["wall_s"]) and run["frames"] > 0 and run["ok"] == 2
+    assert set(batch["rescore_inline"]["actions"]) == {"track reused"}
+    assert _positive(batch["rescore_plot_s"])
+    assert any("2 pool workers" in t["target"] for t in figures["targets"])
 
 
 def test_loop_track_keeps_time_increasing() -> None:

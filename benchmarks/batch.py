@@ -1,0 +1,246 @@
+"""Section 7: ``posecheck batch`` on eight real clips: 1 vs 2 pool workers, a local Ray, re-scoring.
+
+The clips (one per exercise, each cut to its first seconds by stream copy) are analysed with
+``--no-video`` by the batch's own code (``batch_run.plan`` + ``run_pool`` / ``run_ray``), each run
+into a fresh output folder: the pool with 1 and with 2 workers, then a local Ray with 2 CPUs (its
+start-up timed apart: a cluster is started once and serves many batches). Then the 2-worker
+results are re-scored with a changed rule file (other bytes, so another SHA-256): in this process
+(``run_one`` in a loop, imports warm: the cost of re-scoring itself) and as the command runs it (a
+1-worker pool: with process start-up and imports).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks.common import Config, make_clip, patched, say
+
+POOL_SPEEDUP_MIN = 1.7  # 2 workers vs 1 on a 2-core machine
+RAY_WITHIN = 0.10  # Ray's wall time at most this much above the 2-worker pool's
+RESCORE_MAX_S = 1.0
+CHANGED = "\n# benchmark: a changed rule file (another SHA-256)\n"
+# For the projection: recordings, and the lengths (seconds) one might have.
+PROJECTED_RECORDINGS = 10_000
+PROJECTED_LENGTHS_S = (10.0, 60.0)
+PROJECTED_NODES = (1, 10, 100)
+
+
+@dataclass
+class BatchTiming:
+    """One timed batch run: wall time, frames and video seconds analysed, machine CPU meanwhile."""
+
+    label: str
+    wall_s: float
+    frames: int
+    video_s: float
+    ok: int
+    actions: list[str]
+    machine_cores: float  # cores the whole machine kept busy (ours and everyone else's)
+
+    @property
+    def fps(self) -> float:
+        """Frames per second of wall time."""
+        return self.frames / self.wall_s if self.wall_s > 0 else float("nan")
+
+
+@dataclass
+class BatchResult:
+    """Section 7's figures."""
+
+    clips: int
+    clip_s: float | None
+    runs: list[BatchTiming] = field(default_factory=list)
+    ray_start_s: float | None = None
+    ray_note: str = ""
+    rescore_inline: BatchTiming | None = None
+    rescore_plot_s: float = 0.0  # of rescore_inline: drawing angles.png (matplotlib)
+    rescore_pool: BatchTiming | None = None
+
+    def run(self, label: str) -> BatchTiming | None:
+        """The run called ``label`` (None when it was not made)."""
+        return next((r for r in self.runs if r.label == label), None)
+
+
+def _busy_cpu_s() -> float:
+    ct = psutil.cpu_times()
+    return float(sum(ct)) - ct.idle - getattr(ct, "iowait", 0.0)
+
+
+def _timed(label: str, out: Path, go: Callable[[], list[dict[str, Any]]]) -> BatchTiming:
+    m0, w0 = _busy_cpu_s(), time.perf_counter()
+    rows = go()
+    wall, machine = time.perf_counter() - w0, _busy_cpu_s() - m0
+    frames = 0
+    for row in rows:
+        report = out / str(row["result"]) / "report.json"
+        if report.is_file():
+            frames += int(json.loads(report.read_text())["frames"]["total"])
+    return BatchTiming(
+        label, wall, frames, sum(float(r["video_s"] or 0) for r in rows),
+        sum(r["status"] == "ok" for r in rows), [str(r["action"]) for r in rows], machine / wall,
+    )  # fmt: skip
+
+
+def _inputs(config: Config, workdir: Path) -> list[Any]:
+    from posecheck.batch_inputs import BatchItem
+
+    folder = workdir / "batch-clips"
+    items = []
+    for i, (exercise, clip) in enumerate(config.batch_inputs):
+        path = clip if config.batch_seconds is None else make_clip(
+            clip, folder / f"{i}_{clip.stem[:30]}{clip.suffix}", config.batch_seconds
+        )  # fmt: skip
+        items.append(BatchItem(path.absolute(), exercise))
+    return items
+
+
+def _ray_runs(tasks: Sequence[Any], out: Path, result: BatchResult) -> None:
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    try:
+        import ray
+    except ImportError:
+        result.ray_note = "ray is not installed (pip install 'posecheck[cluster]'): not timed"
+        return
+    from posecheck.batch_run import LOCAL_RAY_CPUS, run_ray
+
+    a = time.perf_counter()
+    ray.init(
+        address=None, num_cpus=LOCAL_RAY_CPUS, include_dashboard=False, _node_ip_address="127.0.0.1",
+        log_to_driver=False, logging_level="ERROR",
+    )  # fmt: skip
+    result.ray_start_s = time.perf_counter() - a
+    try:
+        result.runs.append(_timed("ray, 2 CPUs", out, lambda: run_ray(tasks, None, lambda _row: None)))
+    finally:
+        ray.shutdown()
+
+
+def bench_batch(config: Config, workdir: Path) -> BatchResult:
+    """Time the batch of ``config.batch_inputs``: pool 1 and 2 workers, Ray, re-scoring."""
+    from posecheck.batch import run_one
+    from posecheck.batch_run import plan, run_pool
+
+    items = _inputs(config, workdir)
+    result = BatchResult(len(items), config.batch_seconds)
+    outs = {}
+    for workers in (1, 2):
+        out = outs[workers] = workdir / f"batch-pool{workers}"
+        tasks = plan(items, out, None, annotate=False)
+        label = f"pool, {workers} worker{'s' * (workers > 1)}"
+        result.runs.append(_timed(label, out, lambda t=tasks, n=workers: run_pool(t, n, _no_op)))
+    if config.batch_ray:
+        out = workdir / "batch-ray"
+        _ray_runs(plan(items, out, None, annotate=False), out, result)
+    base = plan(items, outs[2], None, annotate=False)
+    # Warm imports: the in-process figure is re-scoring alone.
+    import posecheck.analyze
+    import posecheck.report
+
+    changed = [dataclasses.replace(t, rules_text=t.rules_text + CHANGED) for t in base]
+    # One untimed re-score of a copy first: matplotlib loads its fonts on the first figure.
+    warm = workdir / "batch-warm" / Path(base[0].result_dir).name
+    shutil.copytree(base[0].result_dir, warm)
+    run_one(dataclasses.replace(changed[0], result_dir=str(warm)))
+    plot_s = [0.0]
+
+    def timed_plot(original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            a = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                plot_s[0] += time.perf_counter() - a
+
+        return wrapper
+
+    # angles.png is timed apart: matplotlib's drawing is most of a re-score.
+    with patched(posecheck.report, "plot_metrics", timed_plot):
+        result.rescore_inline = _timed(
+            "re-score, in this process", outs[2], lambda: [run_one(t) for t in changed]
+        )
+    result.rescore_plot_s = plot_s[0]
+    again = [dataclasses.replace(t, rules_text=t.rules_text + CHANGED * 2) for t in base]
+    result.rescore_pool = _timed("re-score, 1-worker pool", outs[2], lambda: run_pool(again, 1, _no_op))
+    return result
+
+
+def _no_op(_row: dict[str, Any]) -> None:
+    pass
+
+
+def batch_targets(result: BatchResult) -> list[dict[str, Any]]:
+    """PASS/MISS rows for section 7 (in the format of report.targets)."""
+    rows: list[dict[str, Any]] = []
+    one, two, ray = result.run("pool, 1 worker"), result.run("pool, 2 workers"), result.run("ray, 2 CPUs")
+    if one and two:
+        ratio = one.wall_s / two.wall_s
+        rows.append({
+            "target": f"batch: 2 pool workers >= {POOL_SPEEDUP_MIN}x 1 worker",
+            "measured": f"{ratio:.2f}x ({two.fps:.1f} vs {one.fps:.1f} fps)",
+            "ok": ratio >= POOL_SPEEDUP_MIN,
+        })  # fmt: skip
+    if two and ray:
+        over = ray.wall_s / two.wall_s - 1
+        rows.append({
+            "target": f"batch: local Ray within {RAY_WITHIN:.0%} of the 2-worker pool (start-up apart)",
+            "measured": f"{ray.wall_s:.1f} vs {two.wall_s:.1f} s ({over:+.1%}); Ray start {result.ray_start_s:.1f} s",
+            "ok": over <= RAY_WITHIN,
+        })  # fmt: skip
+    if result.rescore_inline is not None:
+        pool = result.rescore_pool
+        rows.append({
+            "target": f"batch: re-scoring the {result.clips} tracks with a changed rule file < {RESCORE_MAX_S:g} s",
+            "measured": f"{result.rescore_inline.wall_s:.2f} s in process "
+            f"(angles.png {result.rescore_plot_s:.2f} s of it)"
+            + (f"; {pool.wall_s:.2f} s as the command (1-worker pool, start-up included)" if pool else ""),
+            "ok": result.rescore_inline.wall_s < RESCORE_MAX_S,
+        })  # fmt: skip
+    return rows
+
+
+def print_batch(result: BatchResult) -> None:
+    """Section 7, with the 10,000-recording projection."""
+    cut = f"first {result.clip_s:g} s of each" if result.clip_s else "whole"
+    say(f"\n== 7. posecheck batch: {result.clips} clips ({cut}), --no-video ==")
+    for r in [*result.runs, result.rescore_inline, result.rescore_pool]:
+        if r is None:
+            continue
+        say(
+            f"   {r.label:<26} {r.wall_s:6.2f} s wall  {r.frames:5d} frames  {r.fps:6.1f} fps  "
+            f"{r.video_s:6.1f} s of video  ok {r.ok}/{len(r.actions)}  machine busy {r.machine_cores:.2f} cores"
+            f"  [{', '.join(sorted(set(r.actions)))}]"
+        )
+    if result.rescore_inline is not None:
+        plot, total = result.rescore_plot_s, result.rescore_inline.wall_s
+        say(
+            f"   of the in-process re-score: drawing angles.png {plot:.2f} s, the rest (scoring, reports) {total - plot:.2f} s"
+        )
+    if result.ray_start_s is not None:
+        say(
+            f"   local Ray start-up (ray.init, 2 CPUs, 127.0.0.1): {result.ray_start_s:.1f} s, not in the figure above"
+        )
+    if result.ray_note:
+        say(f"   Ray: {result.ray_note}")
+    two = result.run("pool, 2 workers")
+    if two is None or two.video_s <= 0:
+        return
+    # Wall seconds per second of video on one 2-core node; nodes scale it down while they do not
+    # wait on the shared folder (each video is read once, a few MB; results are small).
+    per_video_s = two.wall_s / two.video_s
+    say(
+        f"   per 2-core node: {per_video_s:.2f} s of wall time per second of video ({1 / per_video_s:.2f}x real time)"
+    )
+    for length in PROJECTED_LENGTHS_S:
+        total_h = PROJECTED_RECORDINGS * length * per_video_s / 3600
+        spread = ", ".join(f"{n} node{'s' * (n > 1)} {total_h / n:.1f} h" for n in PROJECTED_NODES)
+        say(f"   {PROJECTED_RECORDINGS:,} recordings of {length:g} s: {spread}")
