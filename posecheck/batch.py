@@ -90,17 +90,23 @@ def _previous(task: BatchTask, stamp_now: dict[str, Any]) -> tuple[str, dict[str
     folder = Path(task.result_dir)
     stamp = _read_json(folder / STAMP)
     report = _read_json(folder / "report.json")
-    same_input = (
-        stamp is not None
-        and stamp.get("exercise") == task.exercise
-        and all(stamp.get(k) == stamp_now[k] for k in ("input", "size", "mtime_ns"))
-    )
-    if not same_input or stamp is None:
+    if stamp is None or report is None or stamp.get("exercise") != task.exercise:
         return "none", None
-    video_ok = not task.annotate or bool(stamp.get("annotated")) or stamp.get("kind") == "track"
-    if report is not None and stamp.get("rules_sha256") == stamp_now["rules_sha256"] and video_ok:
+    if any(stamp.get(k) != stamp_now[k] for k in ("input", "size", "mtime_ns")):
+        return "none", None  # another recording under the same name: its track is not this one's
+    same_rules = stamp.get("rules_sha256") == stamp_now["rules_sha256"]
+    # A re-scored folder has no annotated video by design (that needs the model): not a reason to redo it.
+    video_ok = (
+        not task.annotate
+        or stamp.get("kind") != "video"
+        or any(stamp.get(k) for k in ("annotated", "rescored"))
+    )
+    if same_rules and video_ok:
         return "complete", report
-    if stamp.get("kind") != "track" and (folder / "track.npz").is_file():
+    # Other rules: the video's track is re-scored. Same rules but the annotated video wanted and
+    # missing: only the model can draw it, so the video is analysed again. A picture's reading
+    # needs the picture (one inference), so only a video's track is reused.
+    if not same_rules and stamp.get("kind") == "video" and (folder / "track.npz").is_file():
         return "track", None
     return "none", None
 
@@ -114,12 +120,12 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _analyse(task: BatchTask, mode: str, staging: Path) -> tuple[dict[str, Any], str, str]:
-    """Write the outputs into ``staging``; return the report, the action and a note."""
+def _analyse(task: BatchTask, mode: str, staging: Path) -> tuple[dict[str, Any], str, str, str]:
+    """Write the outputs into ``staging``; return the report, the action, a note and the input's kind."""
     from posecheck.analyze import analyze, analyze_track
     from posecheck.coach.loader import parse_rules
     from posecheck.track import Track
-    from posecheck.video import check_input_path, sniff
+    from posecheck.video import check_input_path
 
     rules = parse_rules(task.rules_text, task.rules_source)
     if rules.exercise != task.exercise:
@@ -134,10 +140,10 @@ def _analyse(task: BatchTask, mode: str, staging: Path) -> tuple[dict[str, Any],
         except OSError:
             shutil.copy2(stored, staging / "track.npz")
         note = "annotated.mp4 not remade (re-scored without the model)" if task.annotate else ""
-        return result.report, TRACK_REUSED, note
-    kind = "track" if sniff(path).kind == "track" else "media"
+        return result.report, TRACK_REUSED, note, "video"
     result = analyze(path, rules, staging, force=True, annotate=task.annotate)
-    return result.report, TRACK_INPUT if kind == "track" else ANALYSED, ""
+    kind = str(result.report.get("input_kind", "video"))  # video, image or track
+    return result.report, TRACK_INPUT if kind == "track" else ANALYSED, "", kind
 
 
 def _row(task: BatchTask, **values: Any) -> dict[str, Any]:
@@ -191,11 +197,12 @@ def run_one(task: BatchTask) -> dict[str, Any]:
         if mode == "complete" and report is not None:
             return _row(task, status="ok", action=SKIPPED, wall_s=0.0, **_report_columns(report))
         shutil.rmtree(staging, ignore_errors=True)
-        report, action, note = _analyse(task, mode, staging)
+        report, action, note, kind = _analyse(task, mode, staging)
         stamp.update(
             exercise=task.exercise,
             rules_source=task.rules_source,
-            kind="track" if action == TRACK_INPUT else "media",
+            kind=kind,
+            rescored=action == TRACK_REUSED,
             annotated=(staging / "annotated.mp4").is_file(),
         )
         _write_json(staging / STAMP, stamp)

@@ -112,21 +112,28 @@ def test_changed_rules_rescore_the_stored_track_without_the_model(
 ) -> None:
     video = make_video("clip.mp4", n=15)
     out = tmp_path / "out"
-    assert main(["batch", str(video), "-e", "bridge", "--out", str(out), "--no-video"]) == 0
+    batch = ["batch", str(video), "-e", "bridge", "--out", str(out)]
+    assert main([*batch, "--no-video"]) == 0
     (row,) = summary(out)
-    assert row["action"] == "analysed" and (out / row["result"] / "track.npz").is_file()
+    folder = out / row["result"]
+    assert row["action"] == "analysed" and (folder / "track.npz").is_file()
+    assert not (folder / "annotated.mp4").exists()
+    # Same rules, but now the annotated video is wanted: only the model can draw it.
+    assert main(batch) == 0
+    assert summary(out)[0]["action"] == "analysed" and (folder / "annotated.mp4").is_file()
     # From here on the pose model cannot be loaded: any run that needs it is an error row.
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setenv("POSECHECK_CACHE", str(blocker))
     rules = tuned_rules(tmp_path)
-    assert (
-        main(["batch", str(video), "-e", "bridge", "--out", str(out), "--no-video", "--rules", str(rules)])
-        == 0
-    )
+    assert main([*batch, "--rules", str(rules)]) == 0
     (rescored,) = summary(out)
     assert rescored["status"] == "ok" and rescored["action"] == "track reused"
-    assert (out / row["result"] / "track.npz").is_file()  # still there for the next re-score
+    assert "annotated.mp4 not remade" in rescored["note"]
+    assert (folder / "track.npz").is_file()  # still there for the next re-score
+    assert not (folder / "annotated.mp4").exists()  # it showed the old rules' counts and cues
+    assert main([*batch, "--rules", str(rules)]) == 0
+    assert summary(out)[0]["action"] == "skipped"
     # The control: the same input in a new folder needs the model, and fails for want of it.
     fresh = tmp_path / "fresh"
     assert main(["batch", str(video), "-e", "bridge", "--out", str(fresh), "--no-video"]) == 1
