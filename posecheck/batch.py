@@ -192,7 +192,10 @@ def run_one(task: BatchTask) -> dict[str, Any]:
     final = Path(task.result_dir)
     staging = final.with_name(f".work-{final.name}-{os.getpid()}")
     try:
-        stamp = _input_stamp(Path(task.path)) | {"rules_sha256": rules_sha256(task.rules_text)}
+        from posecheck.video import check_input_path
+
+        # Missing, empty or unreadable: the message analyze gives, before anything is read.
+        stamp = _input_stamp(check_input_path(task.path)) | {"rules_sha256": rules_sha256(task.rules_text)}
         mode, report = _previous(task, stamp)
         if mode == "complete" and report is not None:
             return _row(task, status="ok", action=SKIPPED, wall_s=0.0, **_report_columns(report))

@@ -75,6 +75,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise InputError(f"--workers {args.workers}: give 1 or more")
+    if args.ray and Path(args.ray).exists():
+        # 'batch --ray clips/ ...' reads clips/ as the cluster's address (argparse cannot tell).
+        raise InputError(f"--ray took '{args.ray}' as the cluster's address; put --ray after the inputs")
     items = with_exercises(expand(args.inputs), args.exercise)
     out = Path(args.out)
     tasks = plan(items, out, args.rules, annotate=not args.no_video)

@@ -191,6 +191,7 @@ def test_folder_is_read_one_level_deep(tmp_path: Path) -> None:
         (["-e", "brige"], "did you mean 'bridge'"),
         (["-e", "bridge", "--rules", "missing.toml"], "rule file not found"),
         (["-e", "bridge", "--workers", "0"], "--workers 0"),
+        (["-e", "bridge", "--ray", str(BRIDGES[1])], "put --ray after the inputs"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(
@@ -206,6 +207,16 @@ def test_missing_input_or_empty_glob_is_bad_usage(tmp_path: Path, capsys: pytest
     assert main(["batch", str(tmp_path / "*.mp4"), "-e", "bridge", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "input not found" in err and "matches no file" in err
+
+
+def test_missing_manifest_input_is_an_error_row(tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"path,exercise\ngone.mp4,bridge\n{BRIDGES[0]},bridge\n")
+    assert main(["batch", str(listing), "--out", str(tmp_path / "out")]) == 1
+    gone, ok = summary(tmp_path / "out")
+    assert (
+        gone["error"] == f"input not found: {tmp_path / 'gone.mp4'}; check the path" and ok["status"] == "ok"
+    )
 
 
 def test_run_one_is_a_plain_function_of_its_task(tmp_path: Path) -> None:
