@@ -303,6 +303,8 @@ def evaluate(
 
     With ``cache_dir``, tracks the model produced from the video are saved there and reused on the
     next run, so a change to the coach can be re-scored on the model's own variant tracks quickly.
+    From video the moved cameras (``TRACK_ONLY_VARIANTS``) are skipped: no transform of the picture
+    shows the other side of the body that a camera elsewhere sees; their summaries have 0 clips.
     """
     labels_file = Path(labels_path)
     labels = load_labels(labels_file)
