@@ -170,11 +170,46 @@ def _angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(clip_unit(cos)))
 
 
+# Sitting up, not lying: the shoulder-hip line rises this far (degrees, shoulders above the hips) only
+# once the upper back has left the floor. Lying on the back it stays lower: on the committed supine
+# clips at most 26.5 deg (the figure-4 stretch, head and shoulders curled up to pull the thigh in;
+# 95th percentile 21), 23 filmed from the feet, 17 on the stills; curling up lifts the shoulder
+# blades, the lower back stays down. Reclined past it, the weight is on the buttocks: sitting
+# leaning back on the hands or elbows (a seated towel stretch), or a V-sit.
+RECLINED_DEG = 30.0
+# Hips on the floor: no ankle more than this many torso lengths below the hip joints. Sitting on the
+# floor the hip joints are ~0.2 torso lengths above it and the heels ~0.1 (a straight leg along the
+# floor, or a foot flat by the bent knee); kneeling puts the hips a thigh length (0.6-0.95) above
+# the knee and the feet: half-kneeling reads 0.67-0.75 on the committed clips (the hip flexor stretch
+# and its stills), standing 1.2 and more.
+HIPS_ON_FLOOR = 0.35
+# Lying on the side filmed from the front or the back: the body's left-right axis stands up in the
+# picture, so the shoulders and the hips are each stacked one above the other, the same side on
+# top, by most of their width. At the widest MediaPipe puts the shoulders 0.70-0.72 and the hips
+# 0.40-0.44 torso lengths apart (people facing the camera on the committed clips); three quarters
+# of that (the axis within ~40 deg of vertical) reads as on the side. Lying on the back filmed
+# from the side shows the same axis end-on, foreshortened: at most 0.50 and 0.27 on the committed
+# supine clips (the camera a little above the floor), never both past the bounds at once. With the
+# camera raised a further 20 deg (the eval's raised20 variant) it reaches 0.65 and 0.41, both at
+# once in about one frame in ten of the leg-stretch and knee-hug clips: those frames read as no
+# posture, which keeps the set going (an unclear reading never ends one); no count changes.
+SIDE_SHOULDERS = 0.54
+SIDE_HIPS = 0.32
+# On all fours the shins rest on the floor: no ankle hangs more than this many torso lengths below
+# its own knee (a 0.8 torso-length shin within ~40 deg of level). The committed all-fours clips
+# (bird dogs, child's poses, cat, quadruped pelvic tilt) read at most 0.26, and 0.40 in single
+# frames with the camera raised a further 20 deg; a straight leg standing under the hip hangs the
+# ankle 0.6-0.8 below the knee (somebody sitting with a leg along the floor, seen through a camera
+# on its side, looks like that).
+SHIN_HANGS = 0.5
+
+
 def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """Posture name per frame from torso inclination, face direction and limb geometry.
 
     Thresholds are broad on purpose: the posture gate only has to tell lying
-    from kneeling from standing, the exercise rules judge the details.
+    from kneeling from standing, the exercise rules judge the details. Lying on
+    the side has no name of its own in the rule files: it reads "unknown".
     """
     hip, shoulder, knee = midpoint(xy, "hip"), midpoint(xy, "shoulder"), midpoint(xy, "knee")
     torso = _axis(shoulder, hip) if torso is None else torso
@@ -195,25 +230,48 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
         one_knee_down = shin_flat_l ^ shin_flat_r
         both_knees_down = shin_flat_l & shin_flat_r
         hip_drop = (np.fmax(xy[..., _L["ankle"], 1], xy[..., _R["ankle"], 1]) - hip[..., 1]) / length
+        shoulder_stack = (xy[..., _L["shoulder"], 1] - xy[..., _R["shoulder"], 1]) / length
+        hip_stack = (xy[..., _L["hip"], 1] - xy[..., _R["hip"], 1]) / length
+        ankle_l_y, ankle_r_y = xy[..., _L["ankle"], 1], xy[..., _R["ankle"], 1]
+        shin_hang = np.fmax(ankle_l_y - xy[..., _L["knee"], 1], ankle_r_y - xy[..., _R["knee"], 1]) / length
 
     # NaN compares False: a frame without a torso is neither lying nor upright, so "unknown".
     lying_or_all_fours = incline < 40
     # Upright means head above hips; an upside-down figure is nothing we coach.
     upright = (incline > 55) & (head[..., 1] < 0)
-    # Kneeling on all fours (child's pose included): bent knees under a face-down torso;
-    # a plank or a push-up has the same torso but straight legs.
-    on_limbs = (np.fmin(knee_l, knee_r) < 130) & (knee_drop > 0.1) & (wrist_drop > 0.2) & (front_up < 0)
-    lying = lying_or_all_fours & ~on_limbs
+    # Kneeling on all fours (child's pose included): bent knees under a face-down torso, the shins
+    # on the floor; a plank or a push-up has the same torso but straight legs.
+    on_limbs = (
+        (np.fmin(knee_l, knee_r) < 130)
+        & (knee_drop > 0.1)
+        & (wrist_drop > 0.2)
+        & (front_up < 0)
+        & ~(shin_hang > SHIN_HANGS)
+    )
+    # Lying on the side is none of the lying postures (it can look like all fours at an angle).
+    on_side = (
+        (np.abs(shoulder_stack) >= SIDE_SHOULDERS)
+        & (np.abs(hip_stack) >= SIDE_HIPS)
+        & (shoulder_stack * hip_stack > 0)
+    )
+    lying = lying_or_all_fours & ~on_limbs & ~on_side
+    face_up = lying & (front_up > 0.3)
+    reclined = (incline >= RECLINED_DEG) & (head[..., 1] < 0)
     bent_upright = upright & ~straight_legs
+    hips_on_floor = hip_drop < HIPS_ON_FLOOR
     readings = (  # in _POSTURE_CODES order; they exclude one another
-        lying_or_all_fours & on_limbs,
-        lying & (front_up > 0.3),
+        lying_or_all_fours & on_limbs & ~on_side,
+        face_up & ~reclined,
         lying & (front_up < -0.3),
         upright & straight_legs & (hip_drop > 1.2),
-        bent_upright & one_knee_down,
+        # One shin on the floor and the hips a thigh length above it: a seated person with one leg
+        # along the floor and the other knee up has one flat shin too, but the hips on the floor.
+        bent_upright & one_knee_down & ~hips_on_floor,
         # Both shins on the floor: kneeling upright or sat back on the heels alike.
         bent_upright & both_knees_down,
-        bent_upright & ~one_knee_down & ~both_knees_down,
+        (bent_upright & ~both_knees_down & (~one_knee_down | hips_on_floor))
+        | (upright & straight_legs & hips_on_floor)  # long sitting, the legs along the floor
+        | (face_up & reclined),
     )
     # At most one reading is true, so this sum is its code (0 = none, "unknown").
     code = sum(k * reading for k, reading in enumerate(readings, start=1))
@@ -324,22 +382,43 @@ class FrameGeometry:
             front_up = -self.front()[1]
             knee_drop = (self.mid("knee")[1] - hip_y) / length
             wrist_drop = (self.mid("wrist")[1] - self.mid("shoulder")[1]) / length
-            if _fmin(knee_l, knee_r) < 130 and knee_drop > 0.1 and wrist_drop > 0.2 and front_up < 0:
+            if self._on_side():
+                return "unknown"
+            shin_hang = (
+                _fmax(p[_L["ankle"]][1] - p[_L["knee"]][1], p[_R["ankle"]][1] - p[_R["knee"]][1]) / length
+            )
+            if (
+                _fmin(knee_l, knee_r) < 130
+                and knee_drop > 0.1
+                and wrist_drop > 0.2
+                and front_up < 0
+                and not shin_hang > SHIN_HANGS
+            ):
                 return "quadruped"
             if front_up > 0.3:
-                return "supine"
+                return "sitting" if incline >= RECLINED_DEG and self.head[1] < 0 else "supine"
             return "prone" if front_up < -0.3 else "unknown"
         ankle_l, ankle_r = p[_L["ankle"]][1], p[_R["ankle"]][1]
         hip_drop = (_fmax(ankle_l, ankle_r) - hip_y) / length
+        hips_on_floor = hip_drop < HIPS_ON_FLOOR
         if _fmin(knee_l, knee_r) > 150:  # straight legs
-            return "standing" if hip_drop > 1.2 else "unknown"
+            if hip_drop > 1.2:
+                return "standing"
+            return "sitting" if hips_on_floor else "unknown"
         shin_flat_l = abs(p[_L["knee"]][1] - ankle_l) / length < 0.35
         shin_flat_r = abs(p[_R["knee"]][1] - ankle_r) / length < 0.35
-        if shin_flat_l != shin_flat_r:
-            return "half_kneeling"
         if shin_flat_l and shin_flat_r:
             return "kneeling"  # upright on the knees, or sat back on the heels
+        if shin_flat_l != shin_flat_r and not hips_on_floor:
+            return "half_kneeling"
         return "sitting"
+
+    def _on_side(self) -> bool:
+        """Shoulders and hips stacked in the picture, the same side on top (see SIDE_SHOULDERS)."""
+        p, length = self._p, self.length
+        shoulders = (p[_L["shoulder"]][1] - p[_R["shoulder"]][1]) / length
+        hips = (p[_L["hip"]][1] - p[_R["hip"]][1]) / length
+        return abs(shoulders) >= SIDE_SHOULDERS and abs(hips) >= SIDE_HIPS and shoulders * hips > 0
 
 
 def _mean_of_seen(a: float, b: float) -> float:
