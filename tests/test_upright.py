@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from posecheck.coach.engine import Coach, wanted_postures
-from posecheck.orientation import rotate_points
 from posecheck.coach.session import camera_turns, score_track
+from posecheck.orientation import rotate_points
 from posecheck.pose.upright import PROBE_FOR_S, UprightPose, turn_image, unturn
 from posecheck.track import PersonLandmarks, Track, TrackBuilder
 from tests.synthetic import Pose2D, bridge_session, rules, supine_landmarks
