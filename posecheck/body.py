@@ -287,6 +287,15 @@ _LIMB_ENDS = [
 ]
 
 
+def hips_resting(xy: np.ndarray) -> np.ndarray:
+    """Whether the hips are the lowest part of the legs (no ankle ``HIPS_ON_FLOOR`` below them): a
+    person sitting on the floor (False where the hips, ankles or torso are unseen)."""
+    _, length = torso_axis(xy)
+    ankle = np.fmax(xy[..., _L["ankle"], 1], xy[..., _R["ankle"], 1])
+    with np.errstate(invalid="ignore"):
+        return safe_divide(ankle - midpoint(xy, "hip")[..., 1], length) < HIPS_ON_FLOOR
+
+
 def torso_incline(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
     """Angle of the hip-to-shoulder line against the image horizontal, 0-90 degrees (NaN if unseen)."""
     head, _ = torso_axis(xy) if torso is None else torso

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from posecheck.body import FrameGeometry, limb_drop, torso_incline
+from posecheck.body import FrameGeometry, hips_resting, limb_drop, torso_incline
 
 
 def rotate_points(xy: np.ndarray, quarter_turns: int, width: int, height: int) -> np.ndarray:
@@ -76,18 +76,28 @@ class OrientationGuess:
         # Three readings: upright, a quarter turn each way (phones on their side).
         turned = (FrameGeometry(rotate_points(xy, k, width, height)) for k in (0, 1, 3))
         postures = tuple(g.posture() for g in turned)
-        return self.decide(t, postures, float(torso_incline(xy)), float(limb_drop(xy)))
+        seated = bool(hips_resting(xy))
+        return self.decide(t, postures, float(torso_incline(xy)), float(limb_drop(xy)), seated)
 
-    def decide(self, t: float, postures: tuple[str, ...], incline: float, drop: float) -> int:
+    def decide(
+        self, t: float, postures: tuple[str, ...], incline: float, drop: float, seated: bool = False
+    ) -> int:
         """Update the decision from the posture read upright, turned once and turned back.
 
         ``incline`` (degrees, 0 = level) and ``drop`` (torso lengths, see
-        :func:`posecheck.body.limb_drop`) describe the body as filmed.
+        :func:`posecheck.body.limb_drop`) describe the body as filmed; ``seated``: the hips are
+        the lowest part of the legs as filmed (:func:`posecheck.body.hips_resting`).
         """
         turns = (0, 1, 3)
         matching = [k for k, p in zip(turns, postures) if p in self.wanted]
         as_filmed = postures[0]
         clear = as_filmed in _CONFIDENT_AS_IS and (as_filmed not in _ON_THE_FLOOR or drop <= MAX_LIMB_DROP)
+        # Sitting on the floor, the hips rest lowest; a person lying on the back filmed by a phone on
+        # its side who reads as sitting has a foot-down leg 0.5-0.9 torso lengths below the hips.
+        # Turned, a seated person with straight legs reads as lying on the back with both legs
+        # raised: a seated look-alike of the lying exercises. (Not for the all-fours ones: a child's
+        # pose filmed sideways reads as sitting with the hips on the heels, and must be turned.)
+        clear = clear or (as_filmed == "sitting" and seated and "supine" in self.wanted)
         if clear and as_filmed not in self.wanted:
             # A clear posture as filmed is far likelier than a phone on its side.
             self._candidate = None

@@ -25,10 +25,12 @@ BRIDGE = TRACKS / "bridge" / "ndnam0109-fitness-content__glute_bridges.npz"
 KNEE_ROLLS = TRACKS / "spine_stretch" / "Hpy2GitHub-merged-exercise__lower-trunk-rotation.npz"
 
 
-def feed(guess: OrientationGuess, postures: tuple[str, str, str], incline: float, drop: float) -> int:
+def feed(
+    guess: OrientationGuess, postures: tuple[str, str, str], incline: float, drop: float, seated: bool = False
+) -> int:
     """Two seconds of the same readings, checked every 0.2 s; the turn decided at the end."""
     for i in range(11):
-        guess.decide(i * 0.2, postures, incline, drop)
+        guess.decide(i * 0.2, postures, incline, drop, seated)
     return guess.quarter_turns
 
 
@@ -60,6 +62,19 @@ def test_a_turn_needs_a_clear_reading(
     wanted: str, postures: tuple[str, str, str], incline: float, drop: float, turns: int
 ) -> None:
     assert feed(OrientationGuess((wanted,)), postures, incline, drop) == turns
+
+
+@pytest.mark.parametrize(
+    ("wanted", "seated", "turns"), [("supine", True, 0), ("supine", False, 3), ("quadruped", True, 3)]
+)
+def test_a_person_sitting_on_the_floor_is_not_turned_into_one_lying_with_the_legs_up(
+    wanted: str, seated: bool, turns: int
+) -> None:
+    # Sitting with straight legs, turned a quarter, reads as lying on the back with both legs
+    # raised: with the hips resting lowest as filmed, a lying exercise keeps the picture as it is.
+    # A child's pose filmed sideways also reads as sitting on the heels: all-fours ones still turn.
+    postures = ("sitting", "unknown", wanted)
+    assert feed(OrientationGuess((wanted,)), postures, 80.0, 0.0, seated) == turns
 
 
 def test_kneeling_exercise_filmed_with_the_phone_on_its_side_counts_like_upright() -> None:

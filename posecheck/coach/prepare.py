@@ -18,6 +18,7 @@ from posecheck.body import (
     anatomical_right_is_near,
     classify_posture,
     classify_view,
+    hips_resting,
     label_left_is_near,
     limb_drop,
     mirror_points,
@@ -227,9 +228,9 @@ def prepare_arrays(
                 last = t[i]
         sample = xy[checks]
         postures = {k: classify_posture(rotate_points(sample, k, width, height)) for k in (0, 1, 3)}
-        incline, drop = torso_incline(sample), limb_drop(sample)
+        incline, drop, seated = torso_incline(sample), limb_drop(sample), hips_resting(sample)
         at_check = {
-            i: (tuple(postures[k][j] for k in (0, 1, 3)), float(incline[j]), float(drop[j]))
+            i: (tuple(postures[k][j] for k in (0, 1, 3)), float(incline[j]), float(drop[j]), bool(seated[j]))
             for j, i in enumerate(checks)
         }
         locked_at = None
