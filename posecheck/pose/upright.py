@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from posecheck.body import classify_posture, limb_drop, torso_incline
+from posecheck.body import classify_posture, hips_resting, limb_drop, torso_incline
 from posecheck.orientation import OrientationGuess, rotate_points
 from posecheck.pose.estimator import PoseEstimator
 from posecheck.track import PersonLandmarks
@@ -94,7 +94,7 @@ class UprightPose:
                 # model's landmarks on the sideways picture can be far off (head at the feet).
                 incline = 90.0 - float(torso_incline(person.xy.astype(np.float64)))
             readings.append(posture)
-        self._guess.decide(t, tuple(readings), incline, float(limb_drop(xy)))
+        self._guess.decide(t, tuple(readings), incline, float(limb_drop(xy)), bool(hips_resting(xy)))
         if self._guess.locked:
             self._probing = False
             self.turns = self.decided = self._guess.quarter_turns
