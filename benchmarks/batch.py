@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -105,19 +104,16 @@ def _inputs(config: Config, workdir: Path) -> list[Any]:
 
 
 def _ray_runs(tasks: Sequence[Any], out: Path, result: BatchResult) -> None:
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    from posecheck.batch_run import import_ray, run_ray, start_local_ray
+    from posecheck.errors import InputError
+
     try:
-        import ray
-    except ImportError:
+        import_ray(local=True)
+    except InputError:
         result.ray_note = "ray is not installed (pip install 'posecheck[cluster]'): not timed"
         return
-    from posecheck.batch_run import LOCAL_RAY_CPUS, run_ray
-
     a = time.perf_counter()
-    ray.init(
-        address=None, num_cpus=LOCAL_RAY_CPUS, include_dashboard=False, _node_ip_address="127.0.0.1",
-        log_to_driver=False, logging_level="ERROR",
-    )  # fmt: skip
+    ray = start_local_ray()
     result.ray_start_s = time.perf_counter() - a
     try:
         result.runs.append(_timed("ray, 2 CPUs", out, lambda: run_ray(tasks, None, lambda _row: None)))

@@ -103,20 +103,48 @@ def run_pool(tasks: Sequence[BatchTask], workers: int, on_row: RowFn) -> list[di
     return [r for r in rows if r is not None]
 
 
-def _init_ray(ray: Any, address: str | None) -> None:
-    quiet = {"log_to_driver": False, "logging_level": "ERROR"}
+def import_ray(local: bool) -> Any:
+    """The ``ray`` module, set up before its import: no usage statistics, and for a local Ray the loopback only.
+
+    Ray turns a node address of 127.0.0.1 into the one it finds by asking the system for a route to
+    a public server, and then listens on every interface; in its single-machine mode (its own
+    setting, the default on macOS and Windows) it stays on 127.0.0.1. Both are read at import.
+    """
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if local:
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     try:
-        if address:
-            ray.init(address=address, **quiet)
-        else:
-            # Loopback only, so a local run never listens on or looks up the network.
-            ray.init(
-                address=None, num_cpus=LOCAL_RAY_CPUS, include_dashboard=False,
-                _node_ip_address="127.0.0.1", **quiet,
-            )  # fmt: skip
-    except Exception as exc:  # Ray's own errors for a cluster it cannot reach or start
-        where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise InputError(f"cannot start or reach {where} ({one_line(exc)})") from None
+        import ray
+    except ImportError:
+        raise InputError(f"--ray needs Ray, which is not installed; {CLUSTER_HINT}") from None
+    return ray
+
+
+def start_local_ray(num_cpus: int = LOCAL_RAY_CPUS) -> Any:
+    """Start Ray on this machine, listening on 127.0.0.1 only, with ``num_cpus`` CPUs; returns ``ray``."""
+    ray = import_ray(local=True)
+    try:
+        ray.init(
+            address=None, num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+            log_to_driver=False, logging_level="ERROR",
+        )  # fmt: skip
+    except Exception as exc:  # Ray's own errors when it cannot start
+        raise InputError(f"cannot start a local Ray ({one_line(exc)})") from None
+    addresses = {str(n.get("NodeManagerAddress")) for n in ray.nodes()}
+    if addresses != {"127.0.0.1"}:
+        # Ray was imported before import_ray could set it up: it listens beyond this machine.
+        ray.shutdown()
+        raise InputError(f"the local Ray took the address {', '.join(sorted(addresses))}, not 127.0.0.1 only")
+    return ray
+
+
+def _connect_ray(address: str) -> Any:
+    ray = import_ray(local=False)
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+    except Exception as exc:  # Ray's own errors for a cluster it cannot reach
+        raise InputError(f"cannot reach the Ray cluster at {address} ({one_line(exc)})") from None
+    return ray
 
 
 def run_ray(tasks: Sequence[BatchTask], address: str | None, on_row: RowFn) -> list[dict[str, Any]]:
@@ -124,14 +152,10 @@ def run_ray(tasks: Sequence[BatchTask], address: str | None, on_row: RowFn) -> l
 
     A Ray connection this process already has (``ray.init`` by the caller) is used as it is.
     """
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # no telemetry, read when Ray starts
-    try:
-        import ray
-    except ImportError:
-        raise InputError(f"--ray needs Ray, which is not installed; {CLUSTER_HINT}") from None
+    ray = import_ray(local=not address)
     owned = not ray.is_initialized()
     if owned:
-        _init_ray(ray, address)
+        ray = _connect_ray(address) if address else start_local_ray()
     try:
         remote = ray.remote(num_cpus=1)(run_one)
         pending = {remote.remote(t): i for i, t in enumerate(tasks)}

@@ -232,14 +232,17 @@ def test_run_one_is_a_plain_function_of_its_task(tmp_path: Path) -> None:
 def test_ray_runs_the_same_batch_as_the_pool(
     manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'posecheck[cluster]')")
+    # Read when ray is imported (start_local_ray sets them too, but importorskip imports first).
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    pytest.importorskip("ray", reason="ray is not installed (pip install 'posecheck[cluster]')")
+    from posecheck.batch_run import start_local_ray
+
     assert main(["batch", str(manifest), "--out", str(tmp_path / "pool"), "--workers", "2"]) == 0
-    ray.init(
-        address=None, num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False
-    )
+    ray = start_local_ray(num_cpus=2)  # ray.init on 127.0.0.1 with 2 CPUs, as 'batch --ray' does
     try:
         assert ray.cluster_resources().get("CPU") == 2
+        assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}  # the loopback only
         assert main(["batch", str(manifest), "--out", str(tmp_path / "ray"), "--ray"]) == 0
     finally:
         ray.shutdown()
