@@ -52,6 +52,27 @@ def test_a_looping_recording_played_live_knows_its_loop(
     assert recording.loop_s == pytest.approx(0.5, abs=0.02)
 
 
+def live_on_a_looping_gif(
+    tmp_path: Path,
+    make_video: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    summary_of_both_plays: Callable[[RuleSet, list[float]], SessionSummary],
+) -> str:
+    """`posecheck live` on a looping GIF whose coach (a stand-in) saw both plays; what it printed."""
+    gif = tmp_path / "anim.gif"
+    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0", str(gif))
+
+    def both_plays(
+        frames: Iterable[tuple[np.ndarray, float]], rules: RuleSet, options: LiveOptions
+    ) -> SessionSummary:
+        return summary_of_both_plays(rules, [t for _, t in frames])
+
+    monkeypatch.setattr(desktop, "run_live", both_plays)
+    assert main(["live", "--video", str(gif), "-e", "bird_dog", "--no-window", "--fast"]) == 0
+    return str(capsys.readouterr().out)
+
+
 def test_live_counts_one_loop_of_a_looping_recording(
     tmp_path: Path,
     make_video: Callable[..., Path],
@@ -59,21 +80,13 @@ def test_live_counts_one_loop_of_a_looping_recording(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # The coach saw both plays (a rep in each); the set is what one loop shows, as in `analyze`.
-    gif = tmp_path / "anim.gif"
-    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0", str(gif))
-
-    def both_plays(
-        frames: Iterable[tuple[np.ndarray, float]], rules: RuleSet, options: LiveOptions
-    ) -> SessionSummary:
-        times = [t for _, t in frames]
+    def summary(rules: RuleSet, times: list[float]) -> SessionSummary:
         reps = [RepEvent("left", 0.0, 0.3), RepEvent("left", 0.5, 0.8)]
         return SessionSummary(
             rules.exercise, times[-1], 2, 2, 0, reps, [], [], len(times), len(times), [], []
         )
 
-    monkeypatch.setattr(desktop, "run_live", both_plays)
-    assert main(["live", "--video", str(gif), "-e", "bird_dog", "--no-window", "--fast"]) == 0
-    out = capsys.readouterr().out
+    out = live_on_a_looping_gif(tmp_path, make_video, monkeypatch, capsys, summary)
     assert "looping animation" in out
     assert out.strip().endswith("set done: 1 reps (left 1, right 0)")
 
@@ -84,26 +97,15 @@ def test_live_prints_the_uncounted_reps_of_one_loop(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    gif = tmp_path / "anim.gif"
-    ffmpeg("-i", str(make_video("src.mp4", n=5)), "-loop", "0", str(gif))
-
-    def both_plays(
-        frames: Iterable[tuple[np.ndarray, float]], rules: RuleSet, options: LiveOptions
-    ) -> SessionSummary:
-        times = [t for _, t in frames]
+    def summary(rules: RuleSet, times: list[float]) -> SessionSummary:
         unseen = [  # the same movement in each play: said once
             UncountedRep("right", 0.1, 0.3, "unseen", "I could not see your knees."),
             UncountedRep("right", 0.6, 0.8, "unseen", "I could not see your knees."),
         ]
-        summary = SessionSummary(
-            rules.exercise, times[-1], 0, 0, 0, [], [], [], len(times), len(times), [], []
-        )
-        summary.uncounted = unseen
-        return summary
+        n = len(times)
+        return SessionSummary(rules.exercise, times[-1], 0, 0, 0, [], [], [], n, n, [], [], unseen)
 
-    monkeypatch.setattr(desktop, "run_live", both_plays)
-    assert main(["live", "--video", str(gif), "-e", "bird_dog", "--no-window", "--fast"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
+    out = live_on_a_looping_gif(tmp_path, make_video, monkeypatch, capsys, summary).strip().splitlines()
     assert out[-2:] == [
         "set done: 0 reps (left 0, right 0)",
         "  1 rep not counted: 0.6-0.8 s (right): I could not see your knees.",

@@ -24,6 +24,7 @@ import pytest
 
 from posecheck.body import FrameGeometry, classify_posture
 from posecheck.coach.feedback import SessionSummary
+from posecheck.coach.loader import EXERCISES
 from posecheck.coach.session import score_track
 from tests.synthetic import (
     Arm,
@@ -47,18 +48,6 @@ from tests.synthetic import (
 )
 
 FPS = 15.0
-EXERCISES = (
-    "lower_back_stretch",
-    "lower_tummy",
-    "deep_abdominal",
-    "pelvic_tilt",
-    "bridge",
-    "bird_dog",
-    "hip_stretch",
-    "butt_stretch",
-    "leg_stretch",
-    "spine_stretch",
-)
 
 
 def move(a: Body3D, b: Body3D, seconds: float) -> BodyStep:
