@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -45,11 +47,19 @@ class BatchTiming:
     ok: int
     actions: list[str]
     machine_cores: float  # cores the whole machine kept busy (ours and everyone else's)
+    # CPU seconds of this process and of the worker processes it started and reaped (a pool's;
+    # not Ray's workers, which belong to Ray's raylet): barely depends on other processes' load.
+    cpu_s: float = float("nan")
 
     @property
     def fps(self) -> float:
         """Frames per second of wall time."""
         return self.frames / self.wall_s if self.wall_s > 0 else float("nan")
+
+    @property
+    def cpu_ms_per_frame(self) -> float:
+        """CPU milliseconds per frame (all our processes)."""
+        return 1000 * self.cpu_s / self.frames if self.frames else float("nan")
 
 
 @dataclass
@@ -75,10 +85,15 @@ def _busy_cpu_s() -> float:
     return float(sum(ct)) - ct.idle - getattr(ct, "iowait", 0.0)
 
 
-def _timed(label: str, out: Path, go: Callable[[], list[dict[str, Any]]]) -> BatchTiming:
-    m0, w0 = _busy_cpu_s(), time.perf_counter()
+def _own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _timed(label: str, out: Path, go: Callable[[], list[dict[str, Any]]], ray: bool = False) -> BatchTiming:
+    m0, c0, w0 = _busy_cpu_s(), _own_cpu_s(), time.perf_counter()
     rows = go()
-    wall, machine = time.perf_counter() - w0, _busy_cpu_s() - m0
+    wall, machine, cpu = time.perf_counter() - w0, _busy_cpu_s() - m0, _own_cpu_s() - c0
     frames = 0
     for row in rows:
         report = out / str(row["result"]) / "report.json"
@@ -87,6 +102,7 @@ def _timed(label: str, out: Path, go: Callable[[], list[dict[str, Any]]]) -> Bat
     return BatchTiming(
         label, wall, frames, sum(float(r["video_s"] or 0) for r in rows),
         sum(r["status"] == "ok" for r in rows), [str(r["action"]) for r in rows], machine / wall,
+        float("nan") if ray else cpu,
     )  # fmt: skip
 
 
@@ -116,7 +132,9 @@ def _ray_runs(tasks: Sequence[Any], out: Path, result: BatchResult) -> None:
     ray = start_local_ray()
     result.ray_start_s = time.perf_counter() - a
     try:
-        result.runs.append(_timed("ray, 2 CPUs", out, lambda: run_ray(tasks, None, lambda _row: None)))
+        result.runs.append(
+            _timed("ray, 2 CPUs", out, lambda: run_ray(tasks, None, lambda _row: None), ray=True)
+        )
     finally:
         ray.shutdown()
 
@@ -213,7 +231,8 @@ def print_batch(result: BatchResult) -> None:
             continue
         say(
             f"   {r.label:<26} {r.wall_s:6.2f} s wall  {r.frames:5d} frames  {r.fps:6.1f} fps  "
-            f"{r.video_s:6.1f} s of video  ok {r.ok}/{len(r.actions)}  machine busy {r.machine_cores:.2f} cores"
+            f"{r.video_s:6.1f} s of video  ok {r.ok}/{len(r.actions)}  CPU {r.cpu_ms_per_frame:5.1f} ms/frame  "
+            f"machine busy {r.machine_cores:.2f} cores"
             f"  [{', '.join(sorted(set(r.actions)))}]"
         )
     if result.rescore_inline is not None:
@@ -240,3 +259,11 @@ def print_batch(result: BatchResult) -> None:
         total_h = PROJECTED_RECORDINGS * length * per_video_s / 3600
         spread = ", ".join(f"{n} node{'s' * (n > 1)} {total_h / n:.1f} h" for n in PROJECTED_NODES)
         say(f"   {PROJECTED_RECORDINGS:,} recordings of {length:g} s: {spread}")
+    if math.isfinite(two.cpu_s):
+        # On an idle node the two workers' CPU is the floor: its two cores busy all the time.
+        cpu_per_video_s = two.cpu_s / two.video_s
+        say(
+            f"   by CPU ({cpu_per_video_s:.2f} CPU s per second of video; an idle 2-core node at best half that "
+            f"in wall time): 10 s recordings {PROJECTED_RECORDINGS * 10 * cpu_per_video_s / 2 / 3600:.1f} h, "
+            f"60 s recordings {PROJECTED_RECORDINGS * 60 * cpu_per_video_s / 2 / 3600:.1f} h on one node"
+        )
