@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -229,23 +230,29 @@ def test_run_one_is_a_plain_function_of_its_task(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ray_runs_the_same_batch_as_the_pool(
-    manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Read when ray is imported (start_local_ray sets them too, but importorskip imports first).
-    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
-    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+def test_ray_runs_the_same_batch_as_the_pool(manifest: Path, tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="ray is not installed (pip install 'posecheck[cluster]')")
-    from posecheck.batch_run import start_local_ray
-
     assert main(["batch", str(manifest), "--out", str(tmp_path / "pool"), "--workers", "2"]) == 0
-    ray = start_local_ray(num_cpus=2)  # ray.init on 127.0.0.1 with 2 CPUs, as 'batch --ray' does
-    try:
-        assert ray.cluster_resources().get("CPU") == 2
-        assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}  # the loopback only
-        assert main(["batch", str(manifest), "--out", str(tmp_path / "ray"), "--ray"]) == 0
-    finally:
-        ray.shutdown()
+    # A fresh interpreter: Ray reads its settings when first imported, and another test in this
+    # process may have imported it already.
+    script = f"""
+import sys
+from posecheck.batch_run import start_local_ray
+from posecheck.cli import main
+ray = start_local_ray(num_cpus=2)  # ray.init on 127.0.0.1 with 2 CPUs, as 'batch --ray' does
+try:
+    assert ray.cluster_resources().get("CPU") == 2
+    assert {{n["NodeManagerAddress"] for n in ray.nodes()}} == {{"127.0.0.1"}}  # the loopback only
+    code = main(["batch", {str(manifest)!r}, "--out", {str(tmp_path / "ray")!r}, "--ray"])
+finally:
+    ray.shutdown()
+sys.exit(code)
+"""
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
     assert untimed(summary(tmp_path / "ray")) == untimed(summary(tmp_path / "pool"))
 
 
