@@ -236,14 +236,17 @@ def test_tune_page_threshold_changes_the_count_and_saves(
     page = new_page(1400, 2000)
     page.goto(f"{app_url}/tune?exercise=bridge")
     wait_for("the default count", lambda: metric_int(page, "Reps (tuned)") == BRIDGE_REPS, 90)
-    assert metric_int(page, "Reps (file)") == BRIDGE_REPS
+    # The panel may be mid-redraw (metric_int gives None then): wait for the file's count too.
+    wait_for("the file's count", lambda: metric_int(page, "Reps (file)") == BRIDGE_REPS, 10, every_s=0.1)
     box = page.get_by_role("spinbutton", name="Target: hip line above (deg)")
     box.fill("179")
     box.press("Enter")
     t0 = time.monotonic()
     wait_for("the count to change", lambda: metric_int(page, "Reps (tuned)") == 0, 30, every_s=0.1)
     rescore_s = time.monotonic() - t0
-    assert metric_int(page, "Reps (file)") == BRIDGE_REPS, "the defaults' result stays beside it"
+    wait_for(  # the defaults' result stays beside it
+        "the file's count beside it", lambda: metric_int(page, "Reps (file)") == BRIDGE_REPS, 10, every_s=0.1
+    )
     shot(page, "tune-changed")
     name = page.get_by_role("textbox", name=re.compile("File name"))
     name.fill("e2e-bridge.toml")
