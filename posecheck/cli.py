@@ -138,7 +138,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.analyze import analyze
     from posecheck.coach.loader import load_exercise
     from posecheck.pose.estimator import PoseOptions
-    from posecheck.report import hold_lines, uncounted_lines
+    from posecheck.report import doubt_lines, hold_lines, uncounted_lines
 
     if args.profile and not args.save:
         raise PosecheckError("--profile names whose history the result is saved in: use it with --save")
@@ -165,7 +165,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     for line in hold_lines(result.summary.holds):
         print(f"  {line}")
-    for line in uncounted_lines(result.summary.uncounted):
+    for line in uncounted_lines(result.summary.uncounted) + doubt_lines(result.summary.rep_events):
         print(f"  {line}")
     still = r.get("still")
     if still:
@@ -315,7 +315,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from posecheck.coach.loader import load_exercise
     from posecheck.coach.session import count_last_play
     from posecheck.desktop import LiveOptions, RecordingFrames, camera_frames, run_live
-    from posecheck.report import hold_lines, uncounted_lines
+    from posecheck.report import doubt_lines, hold_lines, uncounted_lines
 
     rules = load_exercise(args.exercise, args.rules)
     recording = RecordingFrames(args.video, realtime=not args.fast) if args.video else None
@@ -328,7 +328,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     print(f"set done: {summary.reps_total} reps{sides}")
     for line in hold_lines(summary.holds):
         print(f"  {line}")
-    for line in uncounted_lines(summary.uncounted):
+    for line in uncounted_lines(summary.uncounted) + doubt_lines(summary.rep_events):
         print(f"  {line}")
     return EXIT_OK
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from posecheck.coach.confidence import doubt_text
 from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary, UncountedRep
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ Series = Mapping[str, tuple[np.ndarray, np.ndarray]]
 Threshold = tuple[str, float, str]
 
 # "counted" and "note" came last so older readers of the first eight columns keep working.
-CSV_COLUMNS = ("rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "note")
+CSV_COLUMNS = (
+    "rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "confidence", "note",
+)  # fmt: skip
 DECIMALS = 3
 HOLD_DONE_COLOR = "#2ca02c"
 HOLD_SHORT_COLOR = "#ff7f0e"
@@ -104,6 +107,8 @@ def summary_to_dict(
                 "faults": list(r.faults),
                 "peak": r.peak,
                 "hold_s": r.hold_s,
+                "confidence": r.confidence,
+                "doubts": list(r.doubts),
             }
             for r in summary.rep_events
         ],
@@ -156,6 +161,23 @@ def uncounted_lines(uncounted: Sequence[UncountedRep | Mapping[str, Any]]) -> li
     return lines
 
 
+def doubt_lines(reps: Sequence[RepEvent | Mapping[str, Any]]) -> list[str]:
+    """One line per counted rep that soft evidence speaks against: its number, confidence and why.
+
+    Takes the summary's :class:`RepEvent` items or report.json's ``rep_events`` entries.
+    """
+    lines = []
+    for number, rep in enumerate(reps, start=1):
+        entry = dataclasses.asdict(rep) if isinstance(rep, RepEvent) else rep
+        doubts = entry.get("doubts") or ()
+        if doubts:
+            confidence = float(entry.get("confidence", 1.0))
+            lines.append(
+                f"rep {number} counted with doubts (confidence {confidence:.2f}): {doubt_text(doubts)}"
+            )
+    return lines
+
+
 def _atomic_write(path: str | Path, payload: bytes) -> None:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -205,7 +227,8 @@ def write_reps_csv(path: str | Path, summary: SessionSummary) -> None:
                 _csv_number(rep.peak),
                 ";".join(rep.faults),
                 "yes",
-                "",
+                f"{rep.confidence:.2f}",
+                doubt_text(rep.doubts),
             ]
         )
     for item in summary.uncounted:
@@ -220,6 +243,7 @@ def write_reps_csv(path: str | Path, summary: SessionSummary) -> None:
                 "",
                 "",
                 "no",
+                "",
                 item.text or item.reason,
             ]
         )

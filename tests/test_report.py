@@ -117,6 +117,8 @@ def test_summary_to_dict_structure() -> None:
         "faults": ["hips_drop", "arm_low"],
         "peak": 171.235,
         "hold_s": 1.5,
+        "confidence": 1.0,
+        "doubts": [],
     }
     assert data["rep_events"][1]["peak"] is None  # NaN
     assert data["rep_events"][2]["side"] is None
@@ -265,11 +267,12 @@ def test_reps_csv(tmp_path: Path) -> None:
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == [
-        "rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "note"
+        "rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "confidence",
+        "note",
     ]  # fmt: skip
     assert len(rows) == 1 + len(REPS)
     assert rows[1] == [
-        "1", "left", "1.000", "3.250", "2.250", "1.500", "171.235", "hips_drop;arm_low", "yes", ""
+        "1", "left", "1.000", "3.250", "2.250", "1.500", "171.235", "hips_drop;arm_low", "yes", "1.00", ""
     ]  # fmt: skip
     assert rows[2][6] == ""  # NaN peak
     assert rows[3][1] == "" and rows[3][6] == "" and rows[3][7] == ""
@@ -286,7 +289,8 @@ def test_reps_csv_lists_uncounted_reps_after_the_counted_ones(tmp_path: Path) ->
     assert [r["rep"] for r in rows] == ["1", "2", "3", "", ""]  # only counted reps are numbered
     assert rows[-2] == {
         "rep": "", "side": "", "start_s": "0.000", "end_s": "0.812", "duration_s": "0.812", "hold_s": "",
-        "peak": "", "faults": "", "counted": "no", "note": "This one began before the recording started.",
+        "peak": "", "faults": "", "counted": "no", "confidence": "",
+        "note": "This one began before the recording started.",
     }  # fmt: skip
     assert rows[-1]["side"] == "left" and rows[-1]["note"] == "I could not see your knees."
     assert all(r["note"] == "" for r in rows[: len(REPS)])
@@ -375,3 +379,26 @@ def test_metrics_figure_without_series_says_so() -> None:
     fig = report.metrics_figure({}, [], [], [], "nothing")
     assert len(fig.data) == 0
     assert [a.text for a in fig.layout.annotations] == ["no metric data"]
+
+
+def test_a_rep_with_doubts_keeps_its_count_and_says_why_in_the_csv_json_and_lines(tmp_path: Path) -> None:
+    doubted = RepEvent("right", 4.0, 6.5, (), 150.0, 2.0, 0.48, ("key_unseen", "barely_reached"))
+    s = summary(rep_events=[REPS[0], doubted], reps_total=2)
+    path = tmp_path / "reps.csv"
+    report.write_reps_csv(path, s)
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["counted"] for r in rows] == ["yes", "yes"]
+    assert rows[1]["confidence"] == "0.48"
+    assert (
+        rows[1]["note"]
+        == "the camera lost the measured joints for much of this rep; the target was only just reached"
+    )
+    data = report.summary_to_dict(s, partial=False, stop_reason="", extra={})
+    assert data["rep_events"][1]["confidence"] == 0.48 and data["rep_events"][1]["doubts"] == [
+        "key_unseen",
+        "barely_reached",
+    ]
+    expected = ["rep 2 counted with doubts (confidence 0.48): " + rows[1]["note"]]
+    assert report.doubt_lines(s.rep_events) == expected
+    assert report.doubt_lines(data["rep_events"]) == expected  # the same from report.json

@@ -31,6 +31,9 @@ class RepEvent:
     faults: tuple[str, ...] = ()
     peak: float | None = None  # most extreme value of the key metric in the rep
     hold_s: float = 0.0  # time spent in the target position within the rep
+    # 1.0 unless soft evidence speaks against the rep (see posecheck.coach.confidence); ``doubts`` names it.
+    confidence: float = 1.0
+    doubts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

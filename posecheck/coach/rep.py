@@ -39,6 +39,10 @@ class Rep:
     trough: tuple[float, float] | None = None  # (t, key)
     comeback_since: float | None = None
     comeback_votes: SideVotes = field(default_factory=SideVotes)
+    # Frame counts for the rep's confidence: all frames, those without a key reading, those in another posture.
+    frames: int = 0
+    unseen: int = 0
+    off_posture: int = 0
 
     def track_trough(self, t: float, key: float, higher_is_target: bool) -> None:
         """Keep the moment the key metric came nearest the start since the target was lost."""
@@ -116,6 +120,19 @@ class RepFactory:
         peak = rep.peak - reader.baseline.get(self._key, math.nan) if relative else rep.peak
         quarter = rest_bound + (middle - rest_bound) / 2  # halfway to the middle: a quarter of the way
         return peak > quarter if self.higher_is_target else peak < quarter
+
+    def target_margin(self, rep: Rep, reader: MetricReader) -> float | None:
+        """How far past the target bound the rep's peak went, as a share of the rest-to-target span
+        (None where the rules have no such pair of bounds on the key metric)."""
+        if self._halfway is None or math.isnan(rep.peak):
+            return None
+        middle, relative = self._halfway
+        span = 2 * (middle - self._rest_bound)  # the middle is halfway: twice it is the whole span
+        if span == 0:
+            return None
+        peak = rep.peak - reader.baseline.get(self._key, math.nan) if relative else rep.peak
+        target_bound = self._rest_bound + span
+        return (peak - target_bound) / span
 
     def nearly_at_rest(self, reader: MetricReader, metrics: dict[str, float]) -> bool:
         """Whether the key metric is nearer the rest bound than the target bound (rules with both)."""

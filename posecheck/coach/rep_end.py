@@ -6,9 +6,11 @@ import math
 from dataclasses import dataclass
 
 from posecheck.coach.checks import FormChecks
+from posecheck.coach.confidence import RepEvidence, assess
 from posecheck.coach.cues import CueBoard
 from posecheck.coach.feedback import HoldEvent, RepEvent, Severity, Side, UncountedRep
-from posecheck.coach.rep import Rep, hold_event
+from posecheck.coach.reading import MetricReader
+from posecheck.coach.rep import Rep, RepFactory, hold_event
 from posecheck.coach.schema import RuleSet
 
 # Why a movement that reached the target was not counted: id -> what the person is told.
@@ -33,8 +35,11 @@ class Outcome:
 class RepEnd:
     """Closes reps as the rules say: faults (pace, hold, peak checks, same side), the rep and its hold."""
 
-    def __init__(self, rules: RuleSet, checks: FormChecks, board: CueBoard) -> None:
+    def __init__(
+        self, rules: RuleSet, checks: FormChecks, board: CueBoard, make: RepFactory, reader: MetricReader
+    ) -> None:
         self._rules, self._checks, self._board = rules, checks, board
+        self._make, self._reader = make, reader
         self._timed = rules.kind == "hold" or rules.dose.hold_s[1] > 0  # holds are timed and reported
 
     def hold_ok(self, seconds: float) -> bool:
@@ -68,7 +73,20 @@ class RepEnd:
         if hold >= self._rules.movement.min_target_s and self._timed:
             held = hold_event(rep, side, start_hold, start_hold + hold, hold, self.hold_ok(hold))
         peak = rep.peak if math.isfinite(rep.peak) else None
-        return Outcome(RepEvent(side, rep.start_s, end, tuple(faults), peak, hold), held)
+        confidence, doubts = assess(self.evidence(rep))
+        event = RepEvent(side, rep.start_s, end, tuple(faults), peak, hold, confidence, doubts)
+        return Outcome(event, held)
+
+    def evidence(self, rep: Rep) -> RepEvidence:
+        """What was seen during ``rep``, for its confidence."""
+        votes = rep.votes.votes()
+        return RepEvidence(
+            frames=rep.frames,
+            unseen=rep.unseen,
+            off_posture=rep.off_posture,
+            target_margin=self._make.target_margin(rep, self._reader),
+            side_votes=(votes[0], votes[1]) if self._rules.has_sides else None,
+        )
 
     def abandoned(
         self, rep: Rep, side: Side | None, t: float, reason: str, last_side: Side | None

@@ -50,7 +50,7 @@ class RepCounter:
         self._rest_since: float | None = None
         self._last_rest_t: float | None = None
         self._start = RepStart(rules, reader, gate, arming, self._make)
-        self._end = RepEnd(rules, checks, board)
+        self._end = RepEnd(rules, checks, board, self._make, reader)
         self.uncounted: list[UncountedRep] = []
         self._returning = False  # the rep in progress has left the target and is most of the way back
 
@@ -108,6 +108,9 @@ class RepCounter:
                 self.phase = "moving"
             return
         rep.track_peak(key, metrics, self._make.higher_is_target)
+        rep.frames += 1
+        rep.unseen += math.isnan(key)
+        rep.off_posture += not self._gate.ok and self._gate.stable != "unknown"
         if at_target:
             self._in_target(t, rep, frame, key, metrics, events)
         else:

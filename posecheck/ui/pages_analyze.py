@@ -22,7 +22,7 @@ from posecheck.coach.engine import Coach
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import person_frames, prepare_for, score_prepared
 from posecheck.errors import PosecheckError
-from posecheck.report import plot_series, plot_thresholds, uncounted_lines
+from posecheck.report import doubt_lines, plot_series, plot_thresholds, uncounted_lines
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
 from posecheck.ui.live import key_label_unit
@@ -168,8 +168,9 @@ def hold_rows(holds: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def not_counted_lines(report: dict[str, Any]) -> list[str]:
-    """A line per movement of a report.json seen but not counted, with why (none in an older report)."""
-    return uncounted_lines(report.get("uncounted") or [])
+    """A line per movement of a report.json seen but not counted, and per counted rep with doubts,
+    with why (none in an older report)."""
+    return uncounted_lines(report.get("uncounted") or []) + doubt_lines(report.get("rep_events") or [])
 
 
 def _tables(report: dict[str, Any], has_sides: bool) -> None:
@@ -185,6 +186,7 @@ def _tables(report: dict[str, Any], has_sides: bool) -> None:
             "hold (s)": num(r.get("hold_s"), 1),
             "peak": num(r.get("peak"), 1),
             "faults": ", ".join(r.get("faults", [])) or "none",
+            "confidence": num(r.get("confidence", 1.0), 2),
         }
         rows.append(row)
     st.markdown("**Repetitions**")

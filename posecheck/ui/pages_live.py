@@ -11,7 +11,7 @@ from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.dose import dose_text, plan_from_rules
 from posecheck.errors import PosecheckError
-from posecheck.report import uncounted_lines
+from posecheck.report import doubt_lines, uncounted_lines
 from posecheck.ui import display_path, pick_exercise, pick_rules, webrtc
 from posecheck.ui.live import CameraCheck, LiveSession, LiveSnapshot
 from posecheck.ui.speech import Utterance, speech_html
@@ -120,7 +120,7 @@ def summary_view(summary: SessionSummary, rules: RuleSet) -> None:
         cols[1].metric("Left side", summary.reps_left or 0)
         cols[2].metric("Right side", summary.reps_right or 0)
     cols[-1].metric("Duration", f"{summary.duration_s:.0f} s")
-    for line in uncounted_lines(summary.uncounted):
+    for line in uncounted_lines(summary.uncounted) + doubt_lines(summary.rep_events):
         st.info(line, icon=":material/info:")
     faults: dict[str, int] = {}
     for rep in summary.rep_events:
