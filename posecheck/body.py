@@ -202,6 +202,18 @@ SIDE_HIPS = 0.32
 # ankle 0.6-0.8 below the knee (somebody sitting with a leg along the floor, seen through a camera
 # on its side, looks like that).
 SHIN_HANGS = 0.5
+# Half-kneeling seen from a raised camera: the kneeling shin runs back along the floor, away from the
+# camera, and a camera 20 deg above the floor tips it up in the picture (0.51-0.53 torso lengths of
+# rise on the hip flexor clip's raised20 variant, past the 0.35 of a flat shin), so the shins alone
+# no longer tell it. The thighs still do: one goes down from the hip to the floor, its knee a thigh
+# length (0.6-0.95 torso lengths) below the hips and bent (the shin behind it), the other goes
+# forward, its knee about level with the hips: lower in the picture by up to half a thigh length
+# (0.6-0.95 torso lengths x sin 30 deg) when the camera looks down on it from 30 deg above the
+# floor, and still a quarter of a torso length above the kneeling knee. Sitting on a chair has both
+# knees level; standing on one leg with the other knee raised has the low knee straight.
+KNEELING_THIGH_DROP = 0.6
+FRONT_THIGH_DROP = 0.55
+THIGHS_APART = 0.25
 
 
 def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
@@ -228,6 +240,12 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
         shin_flat_l = np.abs(xy[..., _L["knee"], 1] - xy[..., _L["ankle"], 1]) / length < 0.35
         shin_flat_r = np.abs(xy[..., _R["knee"], 1] - xy[..., _R["ankle"], 1]) / length < 0.35
         one_knee_down = shin_flat_l ^ shin_flat_r
+        drop_l = (xy[..., _L["knee"], 1] - hip[..., 1]) / length
+        drop_r = (xy[..., _R["knee"], 1] - hip[..., 1]) / length
+        split_thighs = (np.abs(drop_l - drop_r) > THIGHS_APART) & (
+            ((drop_l > KNEELING_THIGH_DROP) & (knee_l < 130) & (drop_r < FRONT_THIGH_DROP))
+            | ((drop_r > KNEELING_THIGH_DROP) & (knee_r < 130) & (drop_l < FRONT_THIGH_DROP))
+        )
         both_knees_down = shin_flat_l & shin_flat_r
         hip_drop = (np.fmax(xy[..., _L["ankle"], 1], xy[..., _R["ankle"], 1]) - hip[..., 1]) / length
         shoulder_stack = (xy[..., _L["shoulder"], 1] - xy[..., _R["shoulder"], 1]) / length
@@ -259,17 +277,19 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
     reclined = (incline >= RECLINED_DEG) & (head[..., 1] < 0)
     bent_upright = upright & ~straight_legs
     hips_on_floor = hip_drop < HIPS_ON_FLOOR
+    half_kneel = bent_upright & ~both_knees_down & ~hips_on_floor & (one_knee_down | split_thighs)
     readings = (  # in _POSTURE_CODES order; they exclude one another
         lying_or_all_fours & on_limbs & ~on_side,
         face_up & ~reclined,
         lying & (front_up < -0.3),
         upright & straight_legs & (hip_drop > 1.2),
-        # One shin on the floor and the hips a thigh length above it: a seated person with one leg
-        # along the floor and the other knee up has one flat shin too, but the hips on the floor.
-        bent_upright & one_knee_down & ~hips_on_floor,
+        # One shin on the floor (or one thigh down to it, the other forward) and the hips a thigh
+        # length above it: a seated person with one leg along the floor and the other knee up has
+        # one flat shin too, but the hips on the floor.
+        half_kneel,
         # Both shins on the floor: kneeling upright or sat back on the heels alike.
         bent_upright & both_knees_down,
-        (bent_upright & ~both_knees_down & (~one_knee_down | hips_on_floor))
+        (bent_upright & ~both_knees_down & ~half_kneel)
         | (upright & straight_legs & hips_on_floor)  # long sitting, the legs along the floor
         | (face_up & reclined),
     )
@@ -418,9 +438,20 @@ class FrameGeometry:
         shin_flat_r = abs(p[_R["knee"]][1] - ankle_r) / length < 0.35
         if shin_flat_l and shin_flat_r:
             return "kneeling"  # upright on the knees, or sat back on the heels
-        if shin_flat_l != shin_flat_r and not hips_on_floor:
+        if not hips_on_floor and (shin_flat_l != shin_flat_r or self._split_thighs(knee_l, knee_r, hip_y)):
             return "half_kneeling"
         return "sitting"
+
+    def _split_thighs(self, knee_l: float, knee_r: float, hip_y: float) -> bool:
+        """One thigh down to the floor with the knee bent, the other forward (see KNEELING_THIGH_DROP)."""
+        p, length = self._p, self.length
+        drop_l = (p[_L["knee"]][1] - hip_y) / length
+        drop_r = (p[_R["knee"]][1] - hip_y) / length
+        if not abs(drop_l - drop_r) > THIGHS_APART:
+            return False
+        return (drop_l > KNEELING_THIGH_DROP and knee_l < 130 and drop_r < FRONT_THIGH_DROP) or (
+            drop_r > KNEELING_THIGH_DROP and knee_r < 130 and drop_l < FRONT_THIGH_DROP
+        )
 
     def _on_side(self) -> bool:
         """Shoulders and hips stacked in the picture, the same side on top (see SIDE_SHOULDERS)."""

@@ -27,6 +27,9 @@ from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.loader import EXERCISES
 from posecheck.coach.session import score_track
 from tests.synthetic import (
+    ANKLE_ON_FLOOR,
+    SHIN,
+    THIGH,
     Arm,
     Body3D,
     BodyStep,
@@ -251,6 +254,27 @@ def test_the_exercises_positions_still_read_as_before(yaw: float) -> None:
     assert reading(lying_on_back(Leg(88.0, 8.0), Leg(2.0, 0.0)), yaw=yaw) == "supine"  # leg stretch
     assert reading(half_kneeling_body(0.0), yaw=yaw) == "half_kneeling"
     assert reading(half_kneeling_body(12.0, lean_back=6.0), yaw=yaw) == "half_kneeling"
+
+
+@pytest.mark.parametrize("yaw", [0.0, 30.0, 60.0, 90.0, 120.0, 150.0])
+def test_half_kneeling_seen_from_a_raised_camera_is_not_sitting(yaw: float) -> None:
+    # A camera looking down from 25-30 deg tips the kneeling shin, which runs back away from it, up in
+    # the picture: the shins alone read sitting at 60-120 deg; the thighs (one down, one forward) do
+    # not. (Pushed forward and filmed from 30 deg, the thighs come within 0.2 torso lengths of each
+    # other in the picture at 60-90 deg: that still reads sitting.)
+    assert reading(half_kneeling_body(0.0), yaw=yaw, raised=30.0) == "half_kneeling"
+    assert reading(half_kneeling_body(12.0, lean_back=6.0), yaw=yaw, raised=25.0) == "half_kneeling"
+
+
+@pytest.mark.parametrize("raised", [10.0, 20.0, 30.0])
+def test_sitting_on_a_chair_or_standing_with_a_knee_raised_is_not_half_kneeling(raised: float) -> None:
+    chair = Body3D((0.0, ANKLE_ON_FLOOR + SHIN, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, -1.0),
+                   (Leg(90.0, 90.0), Leg(90.0, 90.0)))  # fmt: skip
+    knee_raised = Body3D((0.0, ANKLE_ON_FLOOR + SHIN + THIGH, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, -1.0),
+                         (Leg(0.0, 0.0), Leg(90.0, 90.0)))  # fmt: skip
+    for yaw in (0.0, 30.0, 60.0, 90.0, 120.0, 150.0, 180.0, -60.0, -90.0):
+        assert reading(chair, yaw=yaw, raised=raised) != "half_kneeling"
+        assert reading(knee_raised, yaw=yaw, raised=raised) != "half_kneeling"
 
 
 def test_every_frame_of_every_session_reads_the_same_per_frame_and_vectorised() -> None:
