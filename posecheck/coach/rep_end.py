@@ -106,12 +106,18 @@ class RepEnd:
     ) -> Outcome:
         """What a reached rep adds if the input ends at ``last_t`` (``end``: when it came back to rest,
         if it did): one coming back to the start counts, one still out is reported."""
-        if not rep.partial and (returning or came_back(rep)):
+        if not rep.partial and (returning or came_back(rep) or self._released_at_the_end(rep, last_t)):
             return self.close(rep, side, end, last_t, last_side, say=False)
         reason = "started_before_recording" if rep.partial else "ended_before_rest"
         return Outcome(
             hold=self.open_hold(rep, side, last_t), uncounted=not_counted(rep, side, last_t, reason)
         )
+
+    def _released_at_the_end(self, rep: Rep, last_t: float) -> bool:
+        """On its way back to the start, then in the target again for less time than it takes to
+        reach it (``min_target_s``) when the input ends: that return is the release, and the last
+        flicker of the target reading is no new hold (the legs passing back through it)."""
+        return rep.returned_t is not None and last_t - rep.returned_t < self._rules.movement.min_target_s
 
     def open_hold(self, rep: Rep, side: Side | None, last_t: float) -> HoldEvent | None:
         """The hold in progress closed at ``last_t``, when it is long enough to report."""
