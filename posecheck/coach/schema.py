@@ -11,8 +11,9 @@ import difflib
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from posecheck.coach.ranges import check_ranges
 from posecheck.landmarks import CENTRE_PARTS, PAIRED_PARTS
 from posecheck.metrics import KIND_POINTS, MetricDef, known_point
 
@@ -222,6 +223,18 @@ class RuleSet(_Strict):
     movement: Movement
     checks: list[Check] = Field(default_factory=list)
     positions: Positions | None = None
+    # Last, so its validator sees every other field (posecheck.coach.ranges).
+    tuning: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="sensible [low, high] of key numbers, for threshold suggestions"
+    )
+
+    @field_validator("tuning")
+    @classmethod
+    def _tuning(
+        cls, ranges: dict[str, tuple[float, float]], info: ValidationInfo
+    ) -> dict[str, tuple[float, float]]:
+        check_ranges(info.data, ranges)
+        return ranges
 
     @field_validator("schema_version")
     @classmethod
