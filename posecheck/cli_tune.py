@@ -90,6 +90,10 @@ def report(s: Suggestion) -> str:
         _line("after, in sample", summary["after"]),
         _line("after, left-one-out", summary["left_one_out"]),
     ]
+    if len(s.before) < 2:
+        lines.append(
+            "  (one session: left out, nothing is left to search on, so left-one-out is the file's values)"
+        )
     diff = changes(s.base, s.rules)
     lines.append(
         "changed: " + ", ".join(f"{k} {old:g} -> {new:g}" for k, old, new in diff)
