@@ -154,6 +154,7 @@ class Suggestion:
     after: list[SessionAgreement]  # in sample: the suggestion scored on the sessions it was fitted on
     left_out: list[SessionAgreement]  # each session scored by a search that did not see it
     left_out_values: list[dict[str, float]]
+    scorings: int = 0  # (values, session) pairs actually scored, for benchmarks
 
     @property
     def summary(self) -> dict[str, Agreement]:
@@ -190,4 +191,4 @@ def suggest(
         left_values.append(fold)
         left_out += scorer.agreement(tuple(sorted(fold.items())), [i]) or []
     tuned = scorer.rules(tuple(sorted(values.items()))) or base
-    return Suggestion(base, values, tuned, before, after, left_out, left_values)
+    return Suggestion(base, values, tuned, before, after, left_out, left_values, scorer.evaluations)
