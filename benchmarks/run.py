@@ -19,11 +19,13 @@ What it prints (see benchmarks/README.md for the method), one module of this fol
    (``memory.py``);
 7. ``posecheck batch`` on eight real clips: 1 and 2 pool workers, a local Ray, and re-scoring
    the eight tracks with a changed rule file (``batch.py``);
-8. the machine's state at start and end, and PASS/MISS against the targets (never fails the run)
-   (``report.py``).
+8. the tune page's agreement table on ten 10-minute sessions, and one threshold suggestion with
+   left-one-out (``agreement.py``);
+then the machine's state at start and end, and PASS/MISS against the targets (never fails the run)
+(``report.py``).
 
 ``--only coach`` (or ``--only 4``) runs section 4 alone; ``--only`` takes a comma-separated list
-of clips (1-3), coach (4), rescore (5), memory (6) and batch (7). Every timing is repeated (3 runs by default)
+of clips (1-3), coach (4), rescore (5), memory (6), batch (7) and agreement (8). Every timing is repeated (3 runs by default)
 and the median is quoted. Temporary files go to the system temp folder (never into the
 repository) and are removed at the end.
 """
@@ -52,6 +54,7 @@ if str(REPO) not in sys.path:  # run as a plain script from anywhere
 
 import numpy as np  # noqa: E402
 
+from benchmarks.agreement import agreement_targets, bench_agreement, print_agreement  # noqa: E402
 from benchmarks.batch import BatchResult, batch_targets, bench_batch, print_batch  # noqa: E402
 from benchmarks.clips import bench_clips, clip_figures, warm_up  # noqa: E402
 from benchmarks.coach import CoachResult, coach_alone, print_coach  # noqa: E402
@@ -121,10 +124,18 @@ def run_all(config: Config, workdir: Path) -> dict[str, Any]:
         print_batch(batch)
         figures["batch"] = dataclasses.asdict(batch)
 
+    agreement = (
+        bench_agreement(config.repeats, config.rescore_frames) if "agreement" in config.sections else None
+    )
+    if agreement is not None:
+        print_agreement(agreement)
+        figures["agreement"] = dataclasses.asdict(agreement)
+
     end = machine_state()
     figures["machine_end"] = end
     figures["targets"] = targets(speeds, coach, inference_ms, rescored, memory)
     figures["targets"] += batch_targets(batch) if batch is not None else []
+    figures["targets"] += agreement_targets(agreement) if agreement is not None else []
     print_targets(figures["targets"])
     say(f"\n== machine at end (benchmark took {(time.perf_counter() - t_start) / 60:.1f} min) ==")
     say(format_machine(end))
@@ -178,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         metavar="SECTIONS",
         help="run only these sections, comma-separated: clips (1-3, run together), coach (4), "
-        "rescore (5), memory (6), batch (7); numbers work too, e.g. --only coach or --only 4 (default: all)",
+        "rescore (5), memory (6), batch (7), agreement (8); numbers work too, e.g. --only coach or --only 4 (default: all)",
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
@@ -197,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             config = dataclasses.replace(config, sections=parse_sections(args.only))
         except ValueError as exc:
-            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-7")
+            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-8")
     wanted = {name.strip() for name in args.clips.split(",") if name.strip()}
     chosen = tuple(c for c in config.clips if _clip_key(c) in wanted)
     if not chosen:

@@ -438,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     from posecheck.cli_batch import add_parser as add_batch_parser
 
     add_batch_parser(sub)
+    from posecheck.cli_tune import add_parser as add_tune_parser
+
+    add_tune_parser(sub)
     return parser
 
 

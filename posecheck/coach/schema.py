@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from posecheck.coach.ranges import check_ranges
 from posecheck.landmarks import CENTRE_PARTS, PAIRED_PARTS
 from posecheck.metrics import KIND_POINTS, MetricDef, known_point
 
@@ -222,6 +223,9 @@ class RuleSet(_Strict):
     movement: Movement
     checks: list[Check] = Field(default_factory=list)
     positions: Positions | None = None
+    tuning: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="sensible [low, high] of key numbers, for threshold suggestions"
+    )
 
     @field_validator("schema_version")
     @classmethod
@@ -295,6 +299,10 @@ class RuleSet(_Strict):
             raise ValueError(
                 f"dose.hold_s: min {self.dose.hold_s[0]} is greater than max {self.dose.hold_s[1]}; swap them"
             )
+        try:  # last: a value that breaks the rules above is better told so than told it is out of range
+            check_ranges({name: getattr(self, name) for name in type(self).model_fields}, self.tuning)
+        except ValueError as exc:
+            raise ValueError(f"tuning: {exc}") from None
         return self
 
     def metric_defs(self) -> list[MetricDef]:

@@ -24,6 +24,7 @@ from posecheck.report import plot_series, plot_thresholds
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
 from posecheck.ui.pages_analyze import TRACKS_KEY, AnalysedTrack
+from posecheck.ui.tune_agreement import section as agreement_section
 from posecheck.ui.tuning import (
     SECTION_TITLES,
     Tunable,
@@ -308,3 +309,4 @@ def page() -> None:
         )
     if tuned is not None:
         _save_section(tuned, base, base_path, exercise)
+    agreement_section(exercise, base, base_path, tuned, sessions, sample_tracks_dir() / exercise)

@@ -1,0 +1,85 @@
+"""End to end: counts for two sessions on the tune page, Suggest, the diff, save, and analyze uses it.
+
+Run alone: ``pytest -m browser tests/browser -k agreement``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, record, shot  # type: ignore[import-not-found]
+from test_app_e2e import metric_int, wait_for  # type: ignore[import-not-found]
+
+from posecheck.cli import main
+
+pytestmark = pytest.mark.browser
+
+# posecheck counts 3 and 0 with the shipped file; a physiotherapist who wants the line nearer straight
+# counts 2 and 1 (what the shipped file's target of 176 degrees gives: the search can get there).
+GLUTE = "ndnam0109-fitness-content__glute_bridges"
+POSE = "nhien021299-project_yoga_gym__bridge_pose"
+COUNTS = {GLUTE: 2, POSE: 1}
+
+
+def pick(page: Any, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option").filter(has_text=option).first.click()
+    page.keyboard.press("Escape")
+
+
+def test_counts_for_two_sessions_suggest_diff_save_and_analyze_uses_it(
+    app_url: str, new_page: Callable[..., Any], tuned_dir: Path, tmp_path: Path
+) -> None:
+    stored = [REPO / "sample_videos" / "tracks" / "bridge" / "labels.json"]
+    assert not stored[0].exists(), "the test must not meet counts saved by someone else"
+    page = new_page(1400, 2600)
+    page.goto(f"{app_url}/tune?exercise=bridge")
+    wait_for("the tune page", lambda: metric_int(page, "Reps (file)") is not None, 90)
+    for name in COUNTS:
+        pick(page, "Sessions you counted", f"recorded: {name}")
+    boxes = page.get_by_role("spinbutton", name="Reps you counted")
+    wait_for("a count box per session", lambda: boxes.count() == 2, 60)
+    for i, count in enumerate(COUNTS.values()):
+        boxes.nth(i).fill(str(count))
+        boxes.nth(i).press("Enter")
+        time.sleep(0.5)
+    wait_for("agreement with the file's values", lambda: metric_int(page, "Exact agreement (file)") == 0, 60)
+
+    page.get_by_role("button", name="Suggest thresholds").click()
+    t0 = time.monotonic()
+    wait_for("the suggestion", lambda: metric_int(page, "Exact agreement (suggested)") == 2, 180)
+    suggest_s = time.monotonic() - t0
+    left_out = wait_for(
+        "left-one-out", lambda: metric_int(page, "Exact agreement (left-one-out)") is not None, 30
+    )
+    assert metric_int(page, "Exact agreement (file)") == 0, "the file's figure stays beside the suggestion"
+    code = page.locator('[data-testid="stCode"]').first.inner_text()
+    assert "+#   movement." in code and " -> " in code, "the diff names the changed numbers"
+    shot(page, "tune-agreement-suggested")
+
+    name = page.get_by_role("textbox", name="Suggested file name")
+    name.fill("e2e-suggested.toml")
+    name.press("Enter")
+    page.get_by_role("button", name="Save the suggestion").click()
+    wait_for(
+        "the saved message",
+        lambda: "Saved" in page.inner_text("body") and "e2e-suggested" in page.inner_text("body"),
+        30,
+    )
+    saved = tuned_dir / "e2e-suggested.toml"
+    assert saved.is_file()
+
+    for track, want in COUNTS.items():
+        out = tmp_path / track
+        args = ["analyze", str(REPO / "sample_videos" / "tracks" / "bridge" / f"{track}.npz"), "-e", "bridge",
+                "--rules", str(saved), "-o", str(out), "--no-video"]  # fmt: skip
+        assert main(args) == 0
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        assert report["reps"]["total"] == want, f"{track}: the saved file counts what was entered"
+    assert not stored[0].exists(), "counts are only written beside the tracks when asked"
+    record("tune_agreement", {"seconds_to_suggestion": round(suggest_s, 1), "left_one_out_exact": left_out})
