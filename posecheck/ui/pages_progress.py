@@ -1,0 +1,122 @@
+"""The Progress page: the adherence calendar, each exercise over time, CSV and a printable report.
+
+Reads the history (``POSECHECK_DB``) each time it is drawn and keeps nothing between sessions:
+the filters live in the browser session's widgets and the address (``?programme=&profile=``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from posecheck.errors import PosecheckError
+from posecheck.history.export import to_csv
+from posecheck.programme import DEFAULT_PROGRAMME, load_programme, shipped_programmes
+from posecheck.progress import ProgressView, build_view, default_range, profiles, select
+from posecheck.progress_load import load_history
+from posecheck.progress_report import calendar_html, report_html, summary_line
+from posecheck.ui.progress_figures import done_figure, faults_figure
+
+EVERYONE = "everyone"
+
+
+def _pick(label: str, options: list[str], param: str, key: str) -> str:
+    """A selectbox that starts from the address's ``param`` and writes its choice back there."""
+    wanted = st.query_params.get(param)
+    if key not in st.session_state:
+        st.session_state[key] = wanted if wanted in options else options[0]
+
+    def changed() -> None:
+        st.query_params[param] = st.session_state[key]
+
+    return str(st.selectbox(label, options, key=key, on_change=changed))
+
+
+def _dates() -> tuple[date, date] | None:
+    start, end = default_range()
+    picked = st.date_input("Days", (start, end), key="progress_days", format="YYYY-MM-DD")
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.caption("Pick the last day too.")
+        return None
+    return picked[0], picked[1]
+
+
+def _sets_table(view: ProgressView) -> None:
+    rows = [
+        {
+            "day": d.day.isoformat(),
+            "exercise": ex.title,
+            "sets": d.sessions,
+            "reps": d.reps_total,
+            "holds": len(d.hold_seconds),
+            "counted / dose": f"{d.counted} / {d.needed}" if ex.plan is not None else str(d.counted),
+            "faults": ", ".join(f"{k} x{n}" for k, n in d.faults.items()) or "none",
+            "note": "broken off" if d.partial else "",
+        }
+        for ex in view.exercises
+        for d in ex.days
+    ]
+    rows.sort(key=lambda r: r["day"], reverse=True)
+    st.dataframe(rows, hide_index=True, width="stretch", key="progress_sets")
+
+
+def page() -> None:
+    """The Progress page."""
+    st.title("Progress")
+    loaded = load_history()
+    if loaded.error:
+        st.error(loaded.error)
+    elif loaded.notice:
+        st.info(loaded.notice)
+    records = loaded.records
+    top = st.columns([2, 1, 2])
+    with top[0]:
+        shipped = shipped_programmes() or [DEFAULT_PROGRAMME]
+        name = _pick("Programme", shipped, "programme", "progress_programme")
+    with top[1]:
+        who = _pick("Profile", [EVERYONE, *profiles(records)], "profile", "progress_profile")
+    with top[2]:
+        days = _dates()
+    if days is None:
+        return
+    try:
+        programme = load_programme(name)
+    except PosecheckError as exc:
+        st.error(str(exc))
+        programme = None
+    profile = None if who == EVERYONE else who
+    chosen = select(records, profile, *days)
+    view = build_view(chosen, programme, days[0], days[1], profile)
+    st.markdown(f"**{summary_line(view)}.**")
+    st.html(calendar_html(view))
+    d = st.columns(2)
+    stem = f"posecheck-{profile or 'all'}-{days[0]}-{days[1]}"
+    d[0].download_button(
+        "Sets as CSV",
+        to_csv(chosen),
+        f"{stem}.csv",
+        "text/csv",
+        icon=":material/download:",
+        key="progress_csv",
+    )
+    d[1].download_button(
+        "Report for the physiotherapist (print-ready HTML)",
+        report_html(view, loaded.location),
+        f"{stem}-report.html",
+        "text/html",
+        icon=":material/print:",
+        key="progress_report",
+        help="Open the file in a browser and print it (one page), or save it as PDF from the print dialog.",
+    )
+    if not view.exercises:
+        st.caption("No set was saved in these days." if records else "Nothing saved yet.")
+        return
+    _sets_table(view)
+    for ex in view.exercises:
+        st.subheader(ex.title)
+        note = "" if ex.in_programme else " (not in this programme: the rule file's dose)"
+        st.caption(f"Dose: {ex.dose}{note}")
+        c = st.columns(2)
+        c[0].plotly_chart(done_figure(ex, *days), width="stretch", key=f"progress_done_{ex.exercise}")
+        c[1].plotly_chart(faults_figure(ex, *days), width="stretch", key=f"progress_faults_{ex.exercise}")
