@@ -20,7 +20,9 @@ BAND = "#9ecfb0"
 
 def _svg(fig: object) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")  # type: ignore[attr-defined]
+    # No metadata block: it would carry a date (reports of the same data must be equal) and outside URLs.
+    meta = {"Creator": None, "Date": None, "Format": None, "Type": None}
+    fig.savefig(buf, format="svg", metadata=meta)  # type: ignore[attr-defined]
     text = buf.getvalue()
     # Inline in HTML: no XML declaration or DOCTYPE; the size scales with its box.
     text = text[text.index("<svg") :]

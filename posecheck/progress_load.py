@@ -40,9 +40,12 @@ def load_history(location: str | Path | None = None, timeout_s: float = READ_TIM
         with HistoryStore.open(where, timeout_s=timeout_s) as store:
             records = store.sessions()
     except HistoryError as exc:
-        if path is None or not path.is_file() or "read-only" not in str(exc):
+        # Opening takes the write lock (it may migrate): a file that cannot be written, or that
+        # another program is writing, can still be read as it is.
+        why = next((w for w in ("read-only", "locked") if w in str(exc)), None)
+        if path is None or not path.is_file() or why is None:
             return Loaded(shown, error=str(exc))
-        return _read_only(path, timeout_s)
+        return _read_only(path, timeout_s, why)
     if not existed:
         return Loaded(
             shown, records, notice=f"No history yet: a new one was made at {shown}; sets you save go there."
@@ -50,14 +53,19 @@ def load_history(location: str | Path | None = None, timeout_s: float = READ_TIM
     return Loaded(shown, records)
 
 
-def _read_only(path: Path, timeout_s: float) -> Loaded:
+def _read_only(path: Path, timeout_s: float, why: str) -> Loaded:
     try:
         with open_read_only(path, timeout_s) as store:
             records = store.sessions()
     except HistoryError as exc:
         return Loaded(str(path), error=str(exc))
-    return Loaded(
-        str(path),
-        records,
-        notice=f"{path}: read-only: shown here, but new sets cannot be saved; make it (and its folder) writable.",
-    )
+    if why == "locked":
+        notice = (
+            f"{path}: another program (another posecheck tab?) is writing it; shown as it was a moment "
+            "ago: reload the page to see the newest sets."
+        )
+    else:
+        notice = (
+            f"{path}: read-only: shown here, but new sets cannot be saved; make it (and its folder) writable."
+        )
+    return Loaded(str(path), records, notice=notice)

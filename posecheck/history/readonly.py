@@ -49,7 +49,8 @@ def open_read_only(path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Hi
         # An older schema would need its migrations, which cannot be written here.
         engine.dispose()
         raise HistoryError(
-            f"{p}: an older history that must be upgraded, and it is read-only; make it writable and open it again"
+            f"{p}: an older history that must be upgraded before it is shown, which cannot be done while it is "
+            "read-only or being written; make it writable, close other posecheck windows and reload"
         )
     return store
 
