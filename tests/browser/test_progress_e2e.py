@@ -1,0 +1,99 @@
+"""End to end in headless Chromium: the Progress page of a history with two sets on two days,
+its calendar, the CSV download, and the physiotherapist's report printed to one PDF page.
+
+Run: ``pytest tests/browser -k progress``. The history is a temporary SQLite file the app reads
+through ``POSECHECK_DB`` (conftest); the sets are saved through HistoryStore as the app saves them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import record, shot  # type: ignore[import-not-found]
+
+from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
+from posecheck.history import HistoryStore
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILE = "e2e_progress"  # other browser tests may save sets too: this test looks at its own profile
+TODAY = date.today()
+DAYS = (TODAY - timedelta(days=2), TODAY - timedelta(days=1))
+
+
+def fill(db: Path) -> None:
+    """Ten bridges (three with sagging hips) two days ago; hip stretch holds yesterday."""
+    reps = [RepEvent(None, 3.0 * i, 3.0 * i + 2, ("hips_low",) if i < 3 else ()) for i in range(10)]
+    bridge = SessionSummary("bridge", 35.0, 10, None, None, reps, [], [], 900, 900, [], [])
+    holds = [HoldEvent(side, 40.0 * i, 40.0 * i + 25, 25.0, True) for i, side in enumerate(["left", "right"])]  # type: ignore[arg-type]
+    stretch = SessionSummary("hip_stretch", 90.0, 0, None, None, [], holds, [], 900, 900, [], [])
+    with HistoryStore.open(db) as store:
+        for summary, day in ((bridge, DAYS[0]), (stretch, DAYS[1])):
+            started = datetime.combine(day, time(12)).astimezone()
+            store.save_summary(
+                summary,
+                REPO / "rules" / f"{summary.exercise}.toml",
+                source="live",
+                profile=PROFILE,
+                started_at=started,
+            )
+
+
+def pages_in(pdf: bytes) -> int:
+    return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+
+
+def test_progress_page_lists_both_sets_and_prints_the_report(
+    app_url: str, history_db: Path, new_page: Callable[..., Any], tmp_path: Path
+) -> None:
+    fill(history_db)
+    page = new_page(1400, 2200)
+    page.goto(f"{app_url}/progress?profile={PROFILE}")
+    page.wait_for_selector("table.pc-cal", timeout=90_000)
+    body = page.inner_text("body")
+    assert "Page not found" not in body
+    assert "2 of 28 days exercised, 2 sets saved" in body
+    # The calendar: the two days are marked, with their share of the handout programme.
+    marked = page.eval_on_selector_all(
+        "table.pc-cal td.done", "cells => cells.map(c => [c.dataset.day, Number(c.dataset.share)])"
+    )
+    assert [day for day, _ in marked] == [d.isoformat() for d in DAYS]
+    assert marked[0][1] == pytest.approx(0.1, abs=1e-3)  # a whole bridge dose: 1 of the 10 exercises
+    assert marked[1][1] == pytest.approx(0.05, abs=1e-3)  # half the hip stretch (2 of 4 holds)
+    for heading in ("Bridge", "Hip stretch"):
+        page.get_by_role("heading", name=heading).first.wait_for()
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length >= 4", timeout=60_000
+    )
+    shot(page, "progress")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Sets as CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert [(r["exercise"], r["profile"], r["reps_total"], r["holds"]) for r in rows] == [
+        ("bridge", PROFILE, "10", "0"),
+        ("hip_stretch", PROFILE, "0", "2"),
+    ]
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Report for the physiotherapist (print-ready HTML)").click()
+    report = tmp_path / "report.html"
+    Path(info.value.path()).replace(report)
+    printed = new_page(900, 1200)
+    printed.goto(report.as_uri())
+    text = printed.inner_text("body")
+    assert f"Exercise report: {PROFILE}" in text and "hips low (3)" in text
+    assert printed.locator("svg").count() == 2
+    pdf = printed.pdf(format="A4")
+    assert pages_in(pdf) == 1, "the report prints on one page"
+    shot(printed, "progress-report")
+    record(
+        "progress", {"report_bytes": report.stat().st_size, "pdf_pages": pages_in(pdf), "pdf_bytes": len(pdf)}
+    )
