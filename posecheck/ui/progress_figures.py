@@ -11,6 +11,7 @@ DONE = "#2f7d4f"
 BAND = "rgba(47,125,79,0.15)"
 FAULT_COLORS = ("#c0392b", "#d35400", "#8e44ad", "#2c3e50", "#7f8c8d")
 HEIGHT = 260
+DAY_MS = 86_400_000
 
 
 def _range(start: date, end: date) -> list[datetime]:
@@ -33,7 +34,11 @@ def done_figure(ex: ExerciseProgress, start: date, end: date) -> Any:
     else:
         fig.add_trace(
             go.Bar(
-                x=[d.day for d in ex.days], y=[d.reps_total for d in ex.days], name="reps", marker_color=DONE
+                x=[d.day for d in ex.days],
+                y=[d.reps_total for d in ex.days],
+                width=[DAY_MS * 0.7] * len(ex.days),  # on a date axis a bar's width is in milliseconds
+                name="reps",
+                marker_color=DONE,
             )
         )
         title = "Reps per day"
