@@ -7,6 +7,7 @@ a read-only one is still shown, and a corrupt, locked or newer one is one line, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from posecheck.errors import HistoryError
@@ -27,8 +28,11 @@ class Loaded:
     error: str | None = None
 
 
-def load_history(location: str | Path | None = None, timeout_s: float = READ_TIMEOUT_S) -> Loaded:
-    """Every stored session; never raises for a database problem (it becomes :attr:`Loaded.error`)."""
+def load_history(
+    location: str | Path | None = None, since: date | None = None, timeout_s: float = READ_TIMEOUT_S
+) -> Loaded:
+    """The stored sessions (from ``since`` on, a local day); never raises for a database problem
+    (it becomes :attr:`Loaded.error`)."""
     where = str(location) if location is not None else default_location()
     try:
         _url, path = resolve(where)
@@ -38,14 +42,14 @@ def load_history(location: str | Path | None = None, timeout_s: float = READ_TIM
     existed = path is None or path.exists()
     try:
         with HistoryStore.open(where, timeout_s=timeout_s) as store:
-            records = store.sessions()
+            records = store.sessions(since=since)
     except HistoryError as exc:
         # Opening takes the write lock (it may migrate): a file that cannot be written, or that
         # another program is writing, can still be read as it is.
         why = next((w for w in ("read-only", "locked") if w in str(exc)), None)
         if path is None or not path.is_file() or why is None:
             return Loaded(shown, error=str(exc))
-        return _read_only(path, timeout_s, why)
+        return _read_only(path, since, timeout_s, why)
     if not existed:
         return Loaded(
             shown, records, notice=f"No history yet: a new one was made at {shown}; sets you save go there."
@@ -53,10 +57,10 @@ def load_history(location: str | Path | None = None, timeout_s: float = READ_TIM
     return Loaded(shown, records)
 
 
-def _read_only(path: Path, timeout_s: float, why: str) -> Loaded:
+def _read_only(path: Path, since: date | None, timeout_s: float, why: str) -> Loaded:
     try:
         with open_read_only(path, timeout_s) as store:
-            records = store.sessions()
+            records = store.sessions(since=since)
     except HistoryError as exc:
         return Loaded(str(path), error=str(exc))
     if why == "locked":

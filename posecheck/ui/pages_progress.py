@@ -64,22 +64,26 @@ def _sets_table(view: ProgressView) -> None:
 def page() -> None:
     """The Progress page."""
     st.title("Progress")
-    loaded = load_history()
+    top = st.columns([2, 1, 2])
+    with top[2]:
+        days = _dates()
+    if days is None:
+        return
+    # Only the chosen days are read: a year of daily sets takes seconds to load whole.
+    loaded = load_history(since=days[0])
     if loaded.error:
         st.error(loaded.error)
     elif loaded.notice:
         st.info(loaded.notice)
     records = loaded.records
-    top = st.columns([2, 1, 2])
     with top[0]:
         shipped = shipped_programmes() or [DEFAULT_PROGRAMME]
         name = _pick("Programme", shipped, "programme", "progress_programme")
     with top[1]:
-        who = _pick("Profile", [EVERYONE, *profiles(records)], "profile", "progress_profile")
-    with top[2]:
-        days = _dates()
-    if days is None:
-        return
+        # The profiles of these days, and the one asked for even when it has nothing in them.
+        asked = st.session_state.get("progress_profile") or st.query_params.get("profile")
+        names = sorted({*profiles(records), *([asked] if asked and asked != EVERYONE else [])})
+        who = _pick("Profile", [EVERYONE, *names], "profile", "progress_profile")
     try:
         programme = load_programme(name)
     except PosecheckError as exc:
@@ -99,18 +103,21 @@ def page() -> None:
         "text/csv",
         icon=":material/download:",
         key="progress_csv",
+        on_click="ignore",
     )
     d[1].download_button(
         "Report for the physiotherapist (print-ready HTML)",
-        report_html(view, loaded.location),
+        # Made when asked for (its charts take a few tenths of a second each), not at every redraw.
+        lambda: report_html(view, loaded.location),
         f"{stem}-report.html",
         "text/html",
         icon=":material/print:",
         key="progress_report",
+        on_click="ignore",
         help="Open the file in a browser and print it (one page), or save it as PDF from the print dialog.",
     )
     if not view.exercises:
-        st.caption("No set was saved in these days." if records else "Nothing saved yet.")
+        st.caption("No set was saved in these days.")
         return
     _sets_table(view)
     for ex in view.exercises:
