@@ -161,3 +161,24 @@ def test_nothing_saved_is_an_empty_view() -> None:
     view = build_view([], load_programme("handout"), start, end)
     assert view.exercises == () and view.days_exercised == 0 and view.mean_share == 0.0
     assert all(d.sessions == 0 and d.share == 0 for d in view.days)
+
+
+def test_the_page_figures_draw_the_dose(filled: list[SessionRecord]) -> None:
+    from posecheck.ui.progress_figures import done_figure, faults_figure
+
+    start, end = default_range()
+    bridge, hip = build_view(
+        select(filled, None, start, end), load_programme("handout"), start, end
+    ).exercises
+    fig = done_figure(bridge, start, end)
+    assert list(fig.data[0].y) == [10, 4] and fig.data[0].type == "bar"
+    band = fig.layout.shapes[0]
+    assert (band.y0, band.y1) == needed_units(bridge.plan)  # type: ignore[arg-type]
+    assert fig.layout.annotations[0].text == "dose: 8-12 reps"
+    holds = done_figure(hip, start, end)
+    assert list(holds.data[0].y) == [25.0, 25.0, 12.0] and (
+        holds.layout.shapes[0].y0,
+        holds.layout.shapes[0].y1,
+    ) == (20, 30)
+    faults = faults_figure(bridge, start, end)
+    assert [t.name for t in faults.data] == ["hips low"] and list(faults.data[0].y) == [0.5, 0.0]
