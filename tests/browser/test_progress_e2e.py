@@ -97,3 +97,38 @@ def test_progress_page_lists_both_sets_and_prints_the_report(
     record(
         "progress", {"report_bytes": report.stat().st_size, "pdf_pages": pages_in(pdf), "pdf_bytes": len(pdf)}
     )
+
+
+def test_analysed_video_saved_from_the_analyse_page_shows_on_progress(
+    app_url: str, history_db: Path, new_page: Callable[..., Any]
+) -> None:
+    from conftest import BRIDGE_CLIP  # type: ignore[import-not-found]
+
+    who = "e2e_analyse"
+    page = new_page(1400, 2000)
+    page.goto(f"{app_url}/analyze?exercise=bridge")
+    page.wait_for_selector('[data-testid="stFileUploader"]', timeout=60_000)
+    page.get_by_text("Save in my history").click()
+    # The name box is enabled by ticking the box (after the rerun that follows it).
+    profile = page.locator('input[aria-label="Profile (optional)"]:not([disabled])')
+    profile.wait_for(timeout=30_000)
+    profile.fill(who)
+    profile.press("Enter")
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(BRIDGE_CLIP))
+    page.get_by_role("button", name="Analyse", exact=True).click()
+    page.get_by_text(f"Saved in the history for {who} as session").wait_for(timeout=300_000)
+    with HistoryStore.open(history_db) as store:
+        (saved,) = store.sessions(who)
+    assert saved.source == "video" and saved.exercise == "bridge" and saved.reps_total > 0
+    # A rerun (another widget) does not save it twice.
+    profile.fill(who + "_x")
+    profile.press("Enter")
+    page.wait_for_timeout(2000)
+    with HistoryStore.open(history_db) as store:
+        assert len(store.sessions(who)) == 1 and store.sessions(who + "_x") == []
+
+    page.goto(f"{app_url}/progress?profile={who}")
+    page.wait_for_selector("table.pc-cal", timeout=90_000)
+    page.get_by_role("heading", name="Bridge").first.wait_for()
+    assert "1 of 28 days exercised, 1 set saved" in page.inner_text("body")
+    shot(page, "progress-after-analyse")
