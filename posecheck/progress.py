@@ -239,10 +239,14 @@ def build_view(
         days = tuple(exercise_day(d, rs, plan) for d, rs in sorted(by_exercise[exercise].items()))
         exercises.append(ExerciseProgress(exercise, title, plan, in_programme, days))
     size = len(programme.entries) if programme is not None else 0
+    on_day: dict[date, list[tuple[ExerciseProgress, ExerciseDay]]] = {}
+    for e in exercises:
+        for d in e.days:
+            on_day.setdefault(d.day, []).append((e, d))
     calendar = []
     day = start
     while day <= end:
-        todays = [(e, d) for e in exercises for d in e.days if d.day == day]
+        todays = on_day.get(day, [])
         in_prog = {e.exercise: d for e, d in todays if e.in_programme}
         # An exercise the programme lists twice counts once per listing toward the share.
         share = (

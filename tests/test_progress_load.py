@@ -196,3 +196,32 @@ def test_a_read_only_history_is_shown_but_not_written(tmp_path: Path) -> None:
         path.chmod(0o644)
     assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["h.db"]  # no journal or lock file was made
+
+
+def test_the_address_chooses_the_days_and_the_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "h.db"
+    old = datetime.combine(datetime.now().date() - timedelta(days=40), time(12)).astimezone()
+    with HistoryStore.open(path) as store:
+        events = [RepEvent(None, float(i), i + 1.0) for i in range(9)]
+        summary = SessionSummary("bridge", 10.0, 9, None, None, events, [], [], 10, 10, [], [])
+        store.save_summary(summary, BRIDGE, profile="ann", started_at=old)
+        store.save_summary(summary, BRIDGE, profile="bob", started_at=old)
+    monkeypatch.setenv("POSECHECK_DB", str(path))
+    script = "from posecheck.ui.pages_progress import page\npage()"
+    default = AppTest.from_string(script, default_timeout=120).run()
+    assert default.subheader == [] and default.markdown[0].value.startswith("**0 of 28 days exercised")
+    linked = AppTest.from_string(script, default_timeout=120)
+    day = old.date()
+    linked.query_params.update(
+        {"from": (day - timedelta(days=1)).isoformat(), "to": day.isoformat(), "profile": "ann"}
+    )
+    linked.run()
+    assert [s.value for s in linked.subheader] == ["Bridge"]
+    assert linked.markdown[0].value.startswith("**1 of 2 days exercised, 1 set saved")
+    assert linked.selectbox(key="progress_profile").value == "ann"

@@ -1,7 +1,7 @@
 """The Progress page: the adherence calendar, each exercise over time, CSV and a printable report.
 
 Reads the history (``POSECHECK_DB``) each time it is drawn and keeps nothing between sessions:
-the filters live in the browser session's widgets and the address (``?programme=&profile=``).
+the filters live in the browser session's widgets and the address (``?programme=&profile=&from=&to=``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,26 @@ def _pick(label: str, options: list[str], param: str, key: str) -> str:
     return str(st.selectbox(label, options, key=key, on_change=changed))
 
 
+def _day_param(name: str) -> date | None:
+    try:
+        return date.fromisoformat(st.query_params.get(name, ""))
+    except ValueError:
+        return None
+
+
 def _dates() -> tuple[date, date] | None:
+    """The days shown: the address's ``?from=&to=`` (a link to the same view), else the last four weeks."""
     start, end = default_range()
-    picked = st.date_input("Days", (start, end), key="progress_days", format="YYYY-MM-DD")
+    asked = (_day_param("from") or start, _day_param("to") or end)
+    if "progress_days" not in st.session_state:
+        st.session_state["progress_days"] = asked if asked[0] <= asked[1] else (start, end)
+
+    def changed() -> None:
+        picked = st.session_state["progress_days"]
+        if isinstance(picked, tuple) and len(picked) == 2:
+            st.query_params["from"], st.query_params["to"] = picked[0].isoformat(), picked[1].isoformat()
+
+    picked = st.date_input("Days", key="progress_days", format="YYYY-MM-DD", on_change=changed)
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.caption("Pick the last day too.")
         return None
