@@ -225,3 +225,32 @@ def test_the_address_chooses_the_days_and_the_profile(
     assert [s.value for s in linked.subheader] == ["Bridge"]
     assert linked.markdown[0].value.startswith("**1 of 2 days exercised, 1 set saved")
     assert linked.selectbox(key="progress_profile").value == "ann"
+
+
+def test_reading_only_refuses_what_it_cannot_show_as_is(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from posecheck.errors import HistoryError
+    from posecheck.history.database import alembic_config
+    from posecheck.history.readonly import open_read_only
+
+    with pytest.raises(HistoryError, match="no history database there to read"):
+        open_read_only(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+    path = saved(tmp_path / "h.db", n=1)
+    with open_read_only(path) as store:
+        assert len(store.sessions()) == 1
+    con = sqlite3.connect(path)
+    con.execute("UPDATE alembic_version SET version_num = 'zz_future'")
+    con.commit()
+    con.close()
+    with pytest.raises(HistoryError, match="written by a newer posecheck"):
+        open_read_only(path)
+    revisions = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
+    if len(revisions) < 2:
+        return  # one schema revision so far: nothing older to refuse
+    older = tmp_path / "old.db"
+    command.upgrade(alembic_config(url=f"sqlite:///{older}"), revisions[-1].revision)
+    with pytest.raises(HistoryError, match="an older history that must be upgraded"):
+        open_read_only(older)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -24,7 +25,7 @@ def open_read_only(path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Hi
     p = Path(path).expanduser()
     if not p.is_file():
         raise HistoryError(f"{p}: no history database there to read")
-    flags = "mode=ro" if p.parent.is_dir() and _writable(p.parent) else "mode=ro&immutable=1"
+    flags = "mode=ro" if os.access(p.parent, os.W_OK) else "mode=ro&immutable=1"
     uri = f"file:{quote(str(p.resolve()))}?{flags}"
     engine = create_engine(
         "sqlite://",
@@ -37,8 +38,9 @@ def open_read_only(path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Hi
     except SQLAlchemyError as exc:
         engine.dispose()
         raise HistoryError(explain(exc, str(p), timeout_s, "reading the history")) from None
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    head = script.get_current_head()
     if current not in known:
         engine.dispose()
         raise HistoryError(
@@ -53,9 +55,3 @@ def open_read_only(path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Hi
             "read-only or being written; make it writable, close other posecheck windows and reload"
         )
     return store
-
-
-def _writable(folder: Path) -> bool:
-    import os
-
-    return os.access(folder, os.W_OK)
