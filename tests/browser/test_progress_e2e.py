@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ def fill(db: Path) -> None:
     stretch = SessionSummary("hip_stretch", 90.0, 0, None, None, [], holds, [], 900, 900, [], [])
     with HistoryStore.open(db) as store:
         for summary, day in ((bridge, DAYS[0]), (stretch, DAYS[1])):
-            started = datetime.combine(day, time(12)).astimezone()
+            started = datetime.combine(day, day_time(12)).astimezone()
             store.save_summary(
                 summary,
                 REPO / "rules" / f"{summary.exercise}.toml",
@@ -44,6 +46,16 @@ def fill(db: Path) -> None:
                 profile=PROFILE,
                 started_at=started,
             )
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout_s: float, every_s: float = 0.5) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if last := check():
+            return last
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def pages_in(pdf: bytes) -> int:
@@ -108,10 +120,17 @@ def test_analysed_video_saved_from_the_analyse_page_shows_on_progress(
     page = new_page(1400, 2000)
     page.goto(f"{app_url}/analyze?exercise=bridge")
     page.wait_for_selector('[data-testid="stFileUploader"]', timeout=60_000)
-    page.get_by_text("Save in my history").click()
-    # The name box is enabled by ticking the box (after the rerun that follows it).
+    # The name box is enabled by ticking the box (after the rerun that follows it). A click while
+    # the page is still being redrawn after loading can be lost: tick until the box says so.
+    box = page.get_by_role("checkbox", name="Save in my history")
     profile = page.locator('input[aria-label="Profile (optional)"]:not([disabled])')
-    profile.wait_for(timeout=30_000)
+
+    def ticked() -> bool:
+        if not box.is_checked():
+            page.get_by_text("Save in my history").click()
+        return profile.count() == 1
+
+    wait_for("the profile box to be enabled", ticked, 60, every_s=2)
     profile.fill(who)
     profile.press("Enter")
     page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(BRIDGE_CLIP))
