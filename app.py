@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from posecheck.errors import PosecheckError
-from posecheck.ui import pages_analyze, pages_live, pages_tune
+from posecheck.ui import pages_analyze, pages_live, pages_progress, pages_tune
 
 # An emoji icon is drawn by the browser itself; a ":material/...:" page icon would be fetched from Google.
 st.set_page_config(page_title="posecheck: exercise coach", page_icon="🧘", layout="wide")
@@ -23,6 +23,7 @@ navigation = st.navigation(
         ),
         st.Page(pages_analyze.page, title="Analyse a video", icon=":material/movie:", url_path="analyze"),
         st.Page(pages_tune.page, title="Tune thresholds", icon=":material/tune:", url_path="tune"),
+        st.Page(pages_progress.page, title="Progress", icon=":material/calendar_month:", url_path="progress"),
     ]
 )
 try:

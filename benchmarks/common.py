@@ -38,9 +38,10 @@ SESSION_FRAMES = 18_000  # a 10-minute session at 30 frames/s
 
 # What --only chooses from, in the order a run prints them. Sections 1-3 are one unit: their
 # repeats are interleaved per clip so a change in the machine's load hits every variant alike.
-SECTIONS = ("clips", "coach", "rescore", "memory", "batch", "agreement")
+SECTIONS = ("clips", "coach", "rescore", "memory", "batch", "agreement", "progress")
 SECTION_NUMBERS = {
     "1": "clips", "2": "clips", "3": "clips", "4": "coach", "5": "rescore", "6": "memory", "7": "batch", "8": "agreement",
+    "9": "progress",
 }  # fmt: skip
 # Section 7's batch: one real clip per exercise (eight exercises), each cut to its first seconds.
 BATCH_CLIPS = tuple(
@@ -91,6 +92,7 @@ class Config:
     batch_inputs: tuple[tuple[str, Path], ...] = BATCH_CLIPS  # (exercise, clip) for section 7
     batch_seconds: float | None = 10.0  # each batch clip cut to its first seconds (None: whole)
     batch_ray: bool = True  # also time the batch on a local Ray (needs posecheck[cluster])
+    progress_days: int = 365  # section 9: days of history, the whole programme every day
 
 
 def full_config() -> Config:
@@ -114,6 +116,7 @@ def quick_config() -> Config:
         coach_frames=2_000,
         memory_seconds=(5.0, 20.0),
         batch_seconds=2.0,
+        progress_days=28,
     )
 
 

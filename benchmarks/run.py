@@ -21,11 +21,12 @@ What it prints (see benchmarks/README.md for the method), one module of this fol
    the eight tracks with a changed rule file (``batch.py``);
 8. the tune page's agreement table on ten 10-minute sessions, and one threshold suggestion with
    left-one-out (``agreement.py``);
+9. the Progress page and the physiotherapist's report on a year of daily sets (``progress.py``);
 then the machine's state at start and end, and PASS/MISS against the targets (never fails the run)
 (``report.py``).
 
 ``--only coach`` (or ``--only 4``) runs section 4 alone; ``--only`` takes a comma-separated list
-of clips (1-3), coach (4), rescore (5), memory (6), batch (7) and agreement (8). Every timing is repeated (3 runs by default)
+of clips (1-3), coach (4), rescore (5), memory (6), batch (7), agreement (8) and progress (9). Every timing is repeated (3 runs by default)
 and the median is quoted. Temporary files go to the system temp folder (never into the
 repository) and are removed at the end.
 """
@@ -70,6 +71,7 @@ from benchmarks.common import (  # noqa: E402
     say,
 )
 from benchmarks.memory import memory_child, memory_runs, print_memory  # noqa: E402
+from benchmarks.progress import ProgressResult, bench_progress, print_progress, progress_targets  # noqa: E402
 from benchmarks.report import format_machine, machine_state, print_targets, targets  # noqa: E402
 from benchmarks.rescore import RescoreResult, print_rescore, rescore  # noqa: E402
 from benchmarks.speed import ClipSpeed, print_speed  # noqa: E402
@@ -130,12 +132,18 @@ def run_all(config: Config, workdir: Path) -> dict[str, Any]:
     if agreement is not None:
         print_agreement(agreement)
         figures["agreement"] = dataclasses.asdict(agreement)
+    progress: ProgressResult | None = None
+    if "progress" in config.sections:
+        progress = bench_progress(config, workdir)
+        print_progress(progress)
+        figures["progress"] = dataclasses.asdict(progress)
 
     end = machine_state()
     figures["machine_end"] = end
     figures["targets"] = targets(speeds, coach, inference_ms, rescored, memory)
     figures["targets"] += batch_targets(batch) if batch is not None else []
     figures["targets"] += agreement_targets(agreement) if agreement is not None else []
+    figures["targets"] += progress_targets(progress) if progress is not None else []
     print_targets(figures["targets"])
     say(f"\n== machine at end (benchmark took {(time.perf_counter() - t_start) / 60:.1f} min) ==")
     say(format_machine(end))
@@ -189,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         metavar="SECTIONS",
         help="run only these sections, comma-separated: clips (1-3, run together), coach (4), "
-        "rescore (5), memory (6), batch (7), agreement (8); numbers work too, e.g. --only coach or --only 4 (default: all)",
+        "rescore (5), memory (6), batch (7), agreement (8), progress (9); numbers work too, e.g. --only coach or --only 4 (default: all)",
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
@@ -208,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             config = dataclasses.replace(config, sections=parse_sections(args.only))
         except ValueError as exc:
-            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-8")
+            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-9")
     wanted = {name.strip() for name in args.clips.split(",") if name.strip()}
     chosen = tuple(c for c in config.clips if _clip_key(c) in wanted)
     if not chosen:

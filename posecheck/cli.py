@@ -220,6 +220,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     from posecheck.history import HistoryStore
     from posecheck.history.export import as_json, to_csv, to_table
+    from posecheck.progress_report import report_command
 
     since = _parse_day(args.since) if args.since else None
     with HistoryStore.open() as store:
@@ -235,6 +236,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             print(f"deleted {store.delete_all(args.profile)} sessions{whose} from {store.location}")
             return EXIT_OK
         records = store.sessions(args.profile, since)
+    if args.report:
+        return report_command(args.report, records, args.profile, since, store.location)
     if args.json:
         print(json.dumps([as_json(r) for r in records], indent=2, ensure_ascii=False))
     elif args.csv:
@@ -381,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="JSON: each session with its reps and holds")
     fmt.add_argument("--csv", action="store_true", help="CSV: one row per session")
+    fmt.add_argument("--report", metavar="FILE.html", help="a one-page report to print for a physiotherapist")
     fmt.add_argument(
         "--delete-all", action="store_true", help="delete every session (or --profile's); needs --yes"
     )

@@ -66,6 +66,7 @@ def figures(tiny_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         batch_inputs=(("bridge", tiny_clip), ("bridge", tiny_clip)),  # two cut copies
         batch_seconds=0.4,
         batch_ray=False,  # the Ray path is tested in test_batch.py
+        progress_days=3,
     )
     return dict(bench.run_all(config, tmp_path_factory.mktemp("bench-work")))
 
@@ -198,3 +199,28 @@ def test_only_rejects_unknown_sections() -> None:
     assert bench.parse_sections("memory, coach,2") == ("clips", "coach", "memory")
     with pytest.raises(ValueError):
         bench.parse_sections("coach,nope")
+
+
+def test_progress_figures(figures: dict[str, Any]) -> None:
+    progress = figures["progress"]
+    assert progress["days"] == 3 and progress["sessions"] == 30 and progress["reps"] == 300
+    for key in ("load_all_s", "page_s", "report_s"):
+        assert progress[key] and all(_positive(x) for x in progress[key])
+    assert progress["report_bytes"] > 10_000 and _positive(progress["report_all_s"])
+    assert any(t["target"].startswith("Progress page draw") for t in figures["targets"])
+
+
+def test_only_progress_runs_section_9_alone() -> None:
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--only", "9", "--quick"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "== 9. Progress page and report: a history of 28 days ==" in out
+    assert not re.search(r"^== [1-7]\. ", out, re.MULTILINE), out
+    assert "history: 280 sets, 2800 reps over 28 days" in out
+    assert re.search(r"(PASS|MISS)  Progress page draw < 1 s", out), out

@@ -19,12 +19,14 @@ import streamlit as st
 
 from posecheck.analyze import analyze, analyze_track, remove_tree, safe_tempdir
 from posecheck.coach.engine import Coach
+from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import person_frames, prepare_for, score_prepared
 from posecheck.errors import PosecheckError
 from posecheck.report import doubt_lines, plot_series, plot_thresholds, uncounted_lines
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
+from posecheck.ui.history_save import offer, save_choice, to_keep
 from posecheck.ui.live import key_label_unit
 
 MAX_UPLOAD_MB = 500  # keep equal to server.maxUploadSize in .streamlit/config.toml
@@ -112,8 +114,8 @@ def _figure(rules: RuleSet, track: Track, report_title: str) -> Any:
 
 def run_analysis(
     name: str, data: bytes, rules: RuleSet, cached: Track | None, progress: ProgressFn
-) -> tuple[dict[str, Any], dict[str, bytes], Track]:
-    """Analyse uploaded bytes in a temporary folder (removed afterwards): report, files and track."""
+) -> tuple[dict[str, Any], dict[str, bytes], Track, SessionSummary]:
+    """Analyse uploaded bytes in a temporary folder (removed afterwards): report, files, track and summary."""
     tmp = safe_tempdir("posecheck-upload-")
     try:
         source = tmp / _safe_name(name)
@@ -129,7 +131,7 @@ def run_analysis(
                 annotate_from_track(source, track, rules, out / "annotated.mp4", progress)
                 result.files["annotated.mp4"] = out / "annotated.mp4"
         files = {k: p.read_bytes() for k, p in result.files.items() if k != "track.npz" and p.is_file()}
-        return result.report, files, track
+        return result.report, files, track, result.summary
     finally:
         remove_tree(tmp)
 
@@ -298,6 +300,7 @@ def page() -> None:
         help="The file is kept in a temporary folder only while it is analysed, then deleted. Nothing is "
         "uploaded to the internet: this app runs on your computer.",
     )
+    save, profile = save_choice()
     if uploaded is not None:
         if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
             st.error(
@@ -317,7 +320,7 @@ def page() -> None:
         if st.button(label, type="primary", key="analyze_run"):
             try:
                 first = "Finding the body:" if cached is None else "Redrawing:"
-                report, files, track = run_analysis(
+                report, files, track, summary = run_analysis(
                     uploaded.name, data, rules, cached.track if cached else None, _progress_bar(first)
                 )
                 tracks[uid] = AnalysedTrack(uploaded.name, exercise, track)
@@ -331,6 +334,7 @@ def page() -> None:
                     files=files,
                     figure=_figure(rules, track, title),
                     reused_landmarks=cached is not None,
+                    extra=to_keep(summary, rules_path, report),
                 )
             except PosecheckError as exc:
                 st.error(str(exc))
@@ -338,6 +342,7 @@ def page() -> None:
             st.rerun()  # draw the page again from the saved state (button label, results)
     view: AnalysisView | None = st.session_state.get(RESULT_KEY)
     if view is not None and view.exercise == exercise:
+        offer(view.extra, save, profile)
         results(view, rules)
     elif view is not None:
         st.caption(f"The last analysis ({view.name}) was for {view.exercise}.")

@@ -124,13 +124,24 @@ def tuned_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tuned_dir: Path) -> Iterator[str]:
+def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The history database of the app under test (POSECHECK_DB), never the user's own."""
+    return tmp_path_factory.mktemp("history") / "history.db"
+
+
+@pytest.fixture(scope="session")
+def app_url(tuned_dir: Path, history_db: Path) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1 and a free port, for the whole test session."""
     _skip_unless_ready()
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "streamlit-e2e.log"
-    env = dict(os.environ, POSECHECK_WEBRTC_LOOPBACK="1", POSECHECK_TUNED_DIR=str(tuned_dir))
+    env = dict(
+        os.environ,
+        POSECHECK_WEBRTC_LOOPBACK="1",
+        POSECHECK_TUNED_DIR=str(tuned_dir),
+        POSECHECK_DB=str(history_db),
+    )
     env.pop("POSECHECK_ICE_SERVERS", None)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),

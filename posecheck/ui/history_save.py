@@ -1,0 +1,97 @@
+"""The analyse page's choice to keep a result in the history, as ``posecheck analyze --save`` does.
+
+:func:`keep` is plain Python (tested without Streamlit); :func:`save_choice` and :func:`offer`
+are the widgets. A history that cannot be written is one warning line: the analysis stays shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from posecheck.coach.feedback import SessionSummary
+from posecheck.errors import HistoryError
+from posecheck.history import HistoryStore
+
+SAVE_KEY = "analyze_save"
+PROFILE_KEY = "analyze_profile"
+OUTCOME = "history"  # key of the outcome in an AnalysisView's ``extra``
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What happened to one result: saved (its session id), not saved (why), or nothing to save."""
+
+    kind: Literal["saved", "warning", "info"]
+    message: str
+    session_id: int | None = None
+
+
+def keep(
+    summary: SessionSummary,
+    rules_file: str | Path,
+    profile: str | None,
+    partial: bool,
+    still: bool,
+    location: str | Path | None = None,
+) -> SaveOutcome:
+    """Save an analysed video's result in the history (source "video"); never raises for the database."""
+    if still:
+        return SaveOutcome("info", "A single picture is not a session: nothing was saved in the history.")
+    try:
+        with HistoryStore.open(location) as store:
+            session_id = store.save_summary(
+                summary, rules_file, source="video", profile=profile, partial=partial
+            )
+    except HistoryError as exc:
+        return SaveOutcome("warning", f"Not saved in the history: {exc}")
+    whose = f" for {profile}" if profile else ""
+    return SaveOutcome(
+        "saved", f"Saved in the history{whose} as session {session_id} ({store.location}).", session_id
+    )
+
+
+def to_keep(summary: SessionSummary, rules_file: str | Path, report: dict[str, Any]) -> dict[str, Any]:
+    """What saving an analysis later needs, kept with it (an AnalysisView's ``extra``)."""
+    return {
+        "summary": summary,
+        "rules_path": rules_file,
+        "partial": bool(report.get("partial")),
+        "still": bool(report.get("still")),
+    }
+
+
+def save_choice() -> tuple[bool, str | None]:
+    """The checkbox and the optional profile name; (save?, profile)."""
+    import streamlit as st
+
+    cols = st.columns([1, 2])
+    save = cols[0].checkbox(
+        "Save in my history",
+        key=SAVE_KEY,
+        help="Keep the counts of this video (numbers only, never the video) for the Progress page.",
+    )
+    profile = cols[1].text_input(
+        "Profile (optional)",
+        key=PROFILE_KEY,
+        max_chars=64,
+        disabled=not save,
+        placeholder="whose history, e.g. a name",
+        help="A physiotherapist analysing several people's videos keeps each person's apart.",
+    )
+    return save, (profile.strip() or None) if save else None
+
+
+def offer(extra: dict[str, Any], save: bool, profile: str | None) -> None:
+    """Save the shown result once when the box is ticked (before or after analysing), and say how it went."""
+    import streamlit as st
+
+    outcome: SaveOutcome | None = extra.get(OUTCOME)
+    if outcome is None and save and "summary" in extra:
+        outcome = keep(extra["summary"], extra["rules_path"], profile, extra["partial"], extra["still"])
+        extra[OUTCOME] = outcome
+    if outcome is None:
+        return
+    show = {"saved": st.success, "warning": st.warning, "info": st.info}[outcome.kind]
+    show(outcome.message)
