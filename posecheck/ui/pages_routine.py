@@ -1,0 +1,324 @@
+"""The Routine page: a programme done exercise by exercise with the live coach (``/routine?programme=handout``).
+
+The order, the rests and the outcomes are :class:`posecheck.routine.Routine` (plain state, tested
+without a browser); this page owns the camera, the coach (one LiveSession kept across exercises,
+so the camera connects once) and what is shown and said. Every set is saved in the history as it
+is counted, with source "routine"; the routine's place lives in this browser session.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import streamlit as st
+
+from posecheck.coach.feedback import SessionSummary
+from posecheck.coach.schema import RuleSet
+from posecheck.dose import Counts, dose_text, left_text, status
+from posecheck.errors import PosecheckError
+from posecheck.programme import DEFAULT_PROGRAMME, Programme, load_programme, shipped_programmes
+from posecheck.routine import Outcome, Routine, dose_done
+from posecheck.ui import exercise_label, history_ui, webrtc
+from posecheck.ui.live import LiveSession
+from posecheck.ui.pages_live import (
+    MEDIA_CONSTRAINTS,
+    REFRESH_S,
+    _check_list,
+    _cue_box,
+    instructions,
+    live_session,
+)
+from posecheck.ui.speech import Utterance, speech_html
+
+PROGRAMME_KEY = "programme"  # query parameter
+STATE_KEY = "routine_state"
+SESSION_KEY = "routine_session"
+SAY_KEY = "routine_say"
+OUTCOME_WORDS = {"done": "done", "partial": "partly done", "skipped": "skipped"}
+
+
+@dataclass
+class RoutineState:
+    """This browser session's routine: the programme, each entry's coach rules, and where it is."""
+
+    programme: Programme
+    rules: list[RuleSet]
+    routine: Routine
+
+
+def _state(name: str) -> RoutineState:
+    state = st.session_state.get(STATE_KEY)
+    if isinstance(state, RoutineState) and state.programme.id == name:
+        return state
+    programme = load_programme(name)
+    steps = [(e.exercise, e.dose) for e in programme.entries]
+    state = RoutineState(
+        programme, [e.coach_rules() for e in programme.entries], Routine(steps, programme.rest_between_s)
+    )
+    st.session_state[STATE_KEY] = state
+    return state
+
+
+def _pick_programme() -> str | None:
+    options = shipped_programmes()
+    if not options:
+        st.error("No programme files found: the app needs at least one programmes/<name>.toml.")
+        return None
+    wanted = st.query_params.get(PROGRAMME_KEY) or DEFAULT_PROGRAMME
+    if wanted not in options:
+        st.warning(f"No programme '{wanted}' (from the address). Available: {', '.join(options)}.")
+        wanted = options[0] if DEFAULT_PROGRAMME not in options else DEFAULT_PROGRAMME
+    name = st.selectbox("Programme", options, index=options.index(wanted), key="routine_programme")
+    if st.query_params.get(PROGRAMME_KEY) != name:
+        st.query_params[PROGRAMME_KEY] = name
+    return name
+
+
+def _say(text: str) -> None:
+    """Queue a spoken transition (it is said before the coach's next phrase)."""
+    n = int(st.session_state.get("routine_say_n", 0)) + 1
+    st.session_state["routine_say_n"] = n
+    # Ids far above the coach's own (which restart at 1 each set), so the browser takes it as new.
+    st.session_state[SAY_KEY] = Utterance(1_000_000 + n, text, 0, time.monotonic())
+
+
+def _first_sentence(text: str) -> str:
+    head = text.strip().split(". ")[0].strip()
+    return head if head.endswith(".") else head + "."
+
+
+def _speak(session: LiveSession, enabled: bool) -> None:
+    said = st.session_state.pop(SAY_KEY, None)
+    utterance = said or session.next_utterance()
+    if utterance is not None:
+        st.session_state["routine_last_utterance"] = utterance
+    if enabled:
+        sid = st.session_state.setdefault("routine_speech_id", uuid.uuid4().hex)
+        st.iframe(speech_html(st.session_state.get("routine_last_utterance"), sid), height=28)
+
+
+def _counts(session: LiveSession) -> Counts:
+    snap = session.snapshot()
+    sides = snap.has_sides
+    return Counts(
+        snap.reps_total, snap.reps_left if sides else None, snap.reps_right if sides else None, snap.holds
+    )
+
+
+def _faults(summary: SessionSummary | None) -> dict[str, int]:
+    faults: dict[str, int] = {}
+    for rep in summary.rep_events if summary else []:
+        for f in rep.faults:
+            faults[f] = faults.get(f, 0) + 1
+    return faults
+
+
+def end_exercise(state: RoutineState, session: LiveSession) -> None:
+    """Close the current exercise's set (dose done, Next or Skip) and move on: rest, or the end."""
+    routine = state.routine
+    plan = routine.plan
+    if plan is None:
+        return
+    following = min(routine.index + 1, len(state.rules) - 1)
+    session.pause(True)  # no frame may start the next exercise's set before its rest is over
+    entry = state.programme.entries[following]
+    session.record_to(
+        history_ui.history_writer(),
+        history_ui.set_info(entry.exercise, entry.rules_path, "routine", state.programme.id),
+    )
+    summary = session.next_set(
+        state.rules[following], judge=lambda s: not dose_done(plan, Counts.from_summary(s))
+    )
+    counts = Counts.from_summary(summary) if summary is not None else Counts()
+    routine.end_exercise(time.monotonic(), counts, _faults(summary))
+    if routine.phase == "finished":
+        _say("That was the last exercise. Well done.")
+    else:
+        rules = state.rules[routine.index]
+        _say(f"Next: {rules.title}. {_first_sentence(rules.instructions)}")
+
+
+def _begin_exercise(state: RoutineState, session: LiveSession) -> None:
+    session.pause(False)
+    _say(f"Start: {state.rules[state.routine.index].title}.")
+
+
+def _progress(state: RoutineState, session: LiveSession) -> None:
+    routine, plan = state.routine, state.routine.plan
+    assert plan is not None
+    rules = state.rules[routine.index]
+    snap = session.snapshot()
+    counts = _counts(session)
+    cols = st.columns(3 if rules.has_sides else 1)
+    cols[0].metric("Reps", snap.reps_total, help=f"dose: {dose_text(plan)}")
+    if rules.has_sides:
+        cols[1].metric("Left", snap.reps_left)
+        cols[2].metric("Right", snap.reps_right)
+    if plan.counts_holds:
+        st.caption(f"Full holds: {status(plan, counts).counted}")
+    if plan.hold_s[1] > 0:
+        target = plan.hold_s[0]
+        st.progress(
+            min(1.0, snap.hold_s / target) if target else 0.0,
+            text=f"Hold {snap.hold_s:.1f} s of {target:g} s",
+        )
+    st.markdown(f"**Dose:** {dose_text(plan)} · **{left_text(plan, status(plan, counts))}**")
+    _cue_box(snap)
+    if snap.check is not None and snap.phase == "setup":
+        _check_list(snap.check, rules)
+
+
+def _summary(state: RoutineState) -> None:
+    result = state.routine.summary()
+    st.subheader("Routine summary")
+    cols = st.columns(3)
+    outcomes: tuple[Outcome, ...] = ("done", "partial", "skipped")
+    for col, outcome in zip(cols, outcomes, strict=True):
+        col.metric(OUTCOME_WORDS[outcome].capitalize(), len(result.of(outcome)))
+    st.dataframe(
+        [
+            {
+                "exercise": exercise_label(r.exercise),
+                "outcome": OUTCOME_WORDS[r.outcome],
+                "counted": f"{r.counted} of {r.needed}",
+                "form notes": ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in r.faults.items()),
+            }
+            for r in result.results
+        ],
+        hide_index=True,
+    )
+    if result.top_faults:
+        st.write(
+            "Most common form notes: "
+            + ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in result.top_faults)
+        )
+    else:
+        st.write("No form faults seen.")
+
+
+def _conductor(state: RoutineState, session: LiveSession, playing: bool, speak: bool) -> None:
+    """Beside the video: progress, rest countdown or summary; moves the routine on (refreshed)."""
+    routine = state.routine
+    live = playing and routine.phase == "exercise"
+
+    @st.fragment(run_every=REFRESH_S if live or routine.phase == "rest" else None)
+    def refresh() -> None:
+        if (
+            routine.phase == "exercise"
+            and playing
+            and routine.plan
+            and dose_done(routine.plan, _counts(session))
+        ):
+            end_exercise(state, session)  # the dose is done: on to the rest
+            st.rerun(scope="app")
+        if routine.tick(time.monotonic()):
+            _begin_exercise(state, session)
+            st.rerun(scope="app")
+        if routine.phase == "exercise":
+            _progress(state, session)
+        elif routine.phase == "rest":
+            coming = state.rules[routine.index]
+            st.metric("Rest", f"{routine.rest_left(time.monotonic()):.0f} s")
+            st.info(
+                f"**Next: {coming.title}.** Camera: {coming.camera.placement}", icon=":material/photo_camera:"
+            )
+        else:
+            _summary(state)
+        _speak(session, speak)
+        history_ui.history_line(history_ui.history_writer())
+
+    refresh()
+
+
+def _header(state: RoutineState) -> None:
+    routine, n = state.routine, len(state.rules)
+    if routine.phase == "finished":
+        st.success(f"{state.programme.title}: finished.", icon=":material/task_alt:")
+        return
+    rules, entry = state.rules[routine.index], state.programme.entries[routine.index]
+    doing = "Rest, then" if routine.phase == "rest" else "Now"
+    st.markdown(f"#### {doing} exercise {routine.index + 1} of {n}: {rules.title}")
+    instructions(rules)
+    if entry.note:
+        st.caption(f"Note: {entry.note}")
+
+
+def _buttons(state: RoutineState, session: LiveSession) -> None:
+    routine = state.routine
+    cols = st.columns(3)
+    if routine.phase == "exercise":
+        if cols[0].button("Next", help="This exercise is done for today: on to the next"):
+            end_exercise(state, session)
+            st.rerun()
+        if cols[1].button("Skip", help="Leave this exercise out today (what was counted is kept)"):
+            end_exercise(state, session)
+            st.rerun()
+    elif routine.phase == "rest":
+        if cols[0].button("Start now", help="End the rest"):
+            routine.start_now()
+            _begin_exercise(state, session)
+            st.rerun()
+        if cols[1].button("Skip", help="Leave the coming exercise out today"):
+            routine.skip_upcoming(time.monotonic())
+            following = min(routine.index, len(state.rules) - 1)
+            session.next_set(state.rules[following])
+            st.rerun()
+    if cols[2].button("Start over", help="The programme again from the first exercise"):
+        session.next_set(state.rules[0])
+        st.session_state.pop(STATE_KEY, None)
+        st.rerun()
+
+
+def page() -> None:
+    """The routine page."""
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    st.title("Routine")
+    name = _pick_programme()
+    if name is None:
+        return
+    try:
+        state = _state(name)
+        rtc_configuration = webrtc.configure()
+    except PosecheckError as exc:
+        st.error(str(exc))
+        return
+    if state.programme.about:
+        st.caption(state.programme.about)
+    routine = state.routine
+    current = min(routine.index, len(state.rules) - 1)
+    session = live_session(state.rules[current], key=SESSION_KEY)
+    entry = state.programme.entries[current]
+    session.record_to(
+        history_ui.history_writer(),
+        history_ui.set_info(entry.exercise, entry.rules_path, "routine", state.programme.id),
+    )
+    session.pause(routine.phase != "exercise")
+    _header(state)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        ctx = webrtc_streamer(
+            key="routine",
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration=rtc_configuration,
+            media_stream_constraints=MEDIA_CONSTRAINTS,
+            video_frame_callback=session.process,
+            # A lost camera does not end the set: when it is back, the same exercise goes on counting.
+            async_processing=True,
+            video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
+        )
+        st.caption(
+            "Press START once: the routine moves on by itself when an exercise's dose is done. The video "
+            "is processed on this computer and never stored; each set's numbers are saved in your history."
+        )
+        _buttons(state, session)
+    playing = bool(ctx.state.playing)
+    if not playing and not ctx.state.signalling:
+        session.warm_up()
+    with right:
+        speak = st.toggle(
+            "Speak", value=True, key="routine_speak", help="Counts, cues and what comes next, spoken."
+        )
+        _conductor(state, session, playing, speak)
