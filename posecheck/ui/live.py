@@ -262,6 +262,9 @@ class LiveSession:
             summary = self._finish_set_locked(judge)
             with self._lock:
                 self._rules, self._pending_rules = rules, None
+                self._planner = (
+                    SpeechPlanner()
+                )  # the ended set's unsaid counts would talk over what comes next
         return summary
 
     def warm_up(self) -> None:

@@ -78,10 +78,8 @@ def _pick_programme() -> str | None:
 
 def _say(text: str) -> None:
     """Queue a spoken transition (it is said before the coach's next phrase)."""
-    n = int(st.session_state.get("routine_say_n", 0)) + 1
-    st.session_state["routine_say_n"] = n
-    # Ids far above the coach's own (which restart at 1 each set), so the browser takes it as new.
-    st.session_state[SAY_KEY] = Utterance(1_000_000 + n, text, 0, time.monotonic())
+    # A list: on a slow machine a short rest can end before the page has said "Next: ...".
+    st.session_state.setdefault(SAY_KEY, []).append(text)
 
 
 def _first_sentence(text: str) -> str:
@@ -90,8 +88,13 @@ def _first_sentence(text: str) -> str:
 
 
 def _speak(session: LiveSession, enabled: bool) -> None:
-    said = st.session_state.pop(SAY_KEY, None)
-    utterance = said or session.next_utterance()
+    said: list[str] = st.session_state.pop(SAY_KEY, [])
+    utterance = session.next_utterance()
+    if said:  # the routine's words go first; a count raised at the same moment is dropped
+        n = int(st.session_state.get("routine_say_n", 0)) + 1
+        st.session_state["routine_say_n"] = n
+        # Ids far above the coach's own (which restart at 1 each set), so the browser takes it as new.
+        utterance = Utterance(1_000_000 + n, " ".join(said), 0, time.monotonic())
     if utterance is not None:
         st.session_state["routine_last_utterance"] = utterance
     if enabled:
@@ -276,17 +279,20 @@ def page() -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     st.title("Routine")
-    name = _pick_programme()
+    # Everything above the video sits in one container: a part that comes and goes (a warning, an
+    # exercise's note) must not move the video component, or Streamlit would remount it and cut the camera.
+    top = st.container()
+    with top:
+        name = _pick_programme()
     if name is None:
         return
     try:
         state = _state(name)
         rtc_configuration = webrtc.configure()
     except PosecheckError as exc:
-        st.error(str(exc))
+        top.error(str(exc))
         return
-    if state.programme.about:
-        st.caption(state.programme.about)
+    top.caption(f"**{state.programme.title}** ({len(state.rules)} exercises). {state.programme.about}")
     routine = state.routine
     current = min(routine.index, len(state.rules) - 1)
     session = live_session(state.rules[current], key=SESSION_KEY)
@@ -296,7 +302,8 @@ def page() -> None:
         history_ui.set_info(entry.exercise, entry.rules_path, "routine", state.programme.id),
     )
     session.pause(routine.phase != "exercise")
-    _header(state)
+    with top:
+        _header(state)
     left, right = st.columns([3, 2], gap="large")
     with left:
         ctx = webrtc_streamer(

@@ -1,0 +1,191 @@
+"""End to end: every page from its own address, and a two-exercise routine done with the fake camera.
+
+Its own app (not conftest's ``app_url``): the history goes to a temporary SQLite file
+(``POSECHECK_DB``) and programmes come from a temporary folder (``POSECHECK_PROGRAMMES_DIR``) holding
+a test programme of two exercises with small doses. The fake camera loops the real bridge clip
+(3 reps in 13.5 s), so the routine must move on by itself when each dose is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (  # type: ignore[import-not-found]
+    ARTIFACTS,
+    REPO,
+    _skip_unless_ready,
+    _wait_healthy,
+    free_port,
+    record,
+    shot,
+)
+from test_app_e2e import metric_int, wait_for, webrtc_frame  # type: ignore[import-not-found]
+
+from posecheck.history import HistoryStore
+
+pytestmark = pytest.mark.browser
+
+PROGRAMME = """\
+schema_version = 1
+id = "e2e"
+title = "Two short bridges"
+rest_between_s = 3
+
+[[exercises]]
+exercise = "bridge"
+reps = 1
+
+[[exercises]]
+exercise = "bridge"
+reps = 2
+"""
+
+
+@pytest.fixture(scope="module")
+def routine_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app with a temporary history file and a folder holding only the test programme."""
+    _skip_unless_ready()
+    folder = tmp_path_factory.mktemp("routine")
+    (folder / "programmes").mkdir()
+    (folder / "programmes" / "e2e.toml").write_text(PROGRAMME, encoding="utf-8")
+    db = folder / "history.db"
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "streamlit-routine-e2e.log"
+    env = dict(
+        os.environ,
+        POSECHECK_WEBRTC_LOOPBACK="1",
+        POSECHECK_DB=str(db),
+        POSECHECK_PROGRAMMES_DIR=str(folder / "programmes"),
+    )
+    env.pop("POSECHECK_ICE_SERVERS", None)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url, db
+    finally:
+        try:  # only the process group we started
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+ADDRESSES = [
+    ("/", "Live coach", "1. Lower back stretch"),
+    ("/?exercise=bridge", "Live coach", "5. Bridge"),
+    ("/live?exercise=pelvic_tilt", "Live coach", "4. Pelvic tilt"),
+    ("/analyze?exercise=bird_dog", "Analyse a video", "6. Bird dog"),
+    ("/tune?exercise=bridge", "Tune thresholds", "5. Bridge"),
+    ("/routine?programme=e2e", "Routine", None),
+]
+
+
+def test_every_page_opens_from_its_own_address(
+    routine_app: tuple[str, Path], new_page: Callable[..., Any]
+) -> None:
+    url, _ = routine_app
+    page = new_page(1300, 1000)
+    for address, title, exercise in ADDRESSES:
+        page.goto(url + address)
+        wait_for(
+            f"the '{title}' page at {address}", lambda t=title: t in page.locator("h1").first.inner_text(), 60
+        )
+        assert "Page not found" not in page.inner_text("body"), address
+        if exercise is not None:
+            box = page.get_by_role("combobox", name="Exercise")
+            wait_for(f"{exercise} picked from {address}", lambda b=box, e=exercise: b.input_value() == e, 30)
+    assert page.get_by_role("combobox", name="Programme").input_value() == "e2e", "programme from the address"
+    wait_for("the programme's title", lambda: "Two short bridges" in page.inner_text("body"), 30)
+
+
+def test_the_routine_moves_on_by_itself_and_every_set_is_saved(
+    routine_app: tuple[str, Path], new_page: Callable[..., Any]
+) -> None:
+    url, db = routine_app
+    page = new_page(1400, 1400)
+    page.goto(f"{url}/routine?programme=e2e")
+    wait_for("the first exercise", lambda: "exercise 1 of 2" in page.inner_text("body"), 60)
+    frame = webrtc_frame(page)
+    frame.get_by_role("button", name="START").click()
+    t0 = time.monotonic()
+    wait_for(
+        "the rest before exercise 2", lambda: "exercise 2 of 2" in page.inner_text("body"), 240, every_s=0.3
+    )
+    first_done_s = time.monotonic() - t0
+    shot(page, "routine-rest")
+    spoken: list[str] = []
+
+    def finished() -> bool:
+        spoken[:] = page.evaluate("window.__posecheckSpoken || []")
+        return "Routine summary" in page.inner_text("body")
+
+    try:
+        wait_for("the routine summary", finished, 240, every_s=0.3)
+    except AssertionError:
+        shot(page, "routine-timeout")  # what the page showed instead
+        raise
+    all_done_s = time.monotonic() - t0
+    assert wait_for("two exercises done", lambda: metric_int(page, "Done") == 2, 30, every_s=0.2)
+    assert metric_int(page, "Skipped") == 0
+    shot(page, "routine-summary")
+    assert any("Next: Bridge" in s for s in spoken), f"the transition is spoken (said: {spoken})"
+    assert not frame.is_detached(), (
+        "one camera connection for the whole routine (the video was never remounted)"
+    )
+    frame.get_by_role("button", name="STOP").click()
+
+    # The history holds both sets, written while they ran and closed when the dose was done.
+    deadline = time.monotonic() + 30
+    while True:
+        with HistoryStore.open(db) as store:
+            sets = store.sessions()
+        if (len(sets) == 2 and all(s.finished_at for s in sets)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert [(s.exercise, s.source, s.programme, s.partial) for s in sets] == [
+        ("bridge", "routine", "e2e", False),
+        ("bridge", "routine", "e2e", False),
+    ]
+    assert sets[0].reps_total >= 1 and sets[1].reps_total >= 2
+    assert all(len(s.reps) == s.reps_total for s in sets)
+    # `posecheck history --json` says the same
+    out = subprocess.run(
+        [sys.executable, "-m", "posecheck", "history", "--json"],
+        env=dict(os.environ, POSECHECK_DB=str(db), PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    listed = json.loads(out.stdout)
+    rows = listed["sessions"] if isinstance(listed, dict) else listed
+    assert [(r["source"], r["reps"]["total"]) for r in rows] == [(s.source, s.reps_total) for s in sets]
+    record(
+        "routine",
+        {
+            "seconds_from_start_to_exercise_2": round(first_done_s, 1),
+            "seconds_from_start_to_summary": round(all_done_s, 1),
+            "reps_saved": [s.reps_total for s in sets],
+            "spoken": spoken,
+        },
+    )
