@@ -156,3 +156,41 @@ def counted_frames(session: LiveSession) -> int:
     summary = session.snapshot().last_summary
     assert summary is not None
     return summary.frames_total
+
+
+class LoopingReplay(ReplayEstimator):
+    """The recorded track over and over, as the fake camera loops its clip."""
+
+    def detect(self, rgb, t):  # type: ignore[no-untyped-def]
+        self.i %= len(self.track)
+        return super().detect(rgb, t)
+
+
+def test_the_routine_moves_the_session_from_set_to_set(tmp_path: Path, bridge_track: Track) -> None:
+    db = tmp_path / "h.db"
+    writer = HistoryWriter(db)
+    rules = load_exercise("bridge")
+    session = LiveSession(rules, estimator_factory=lambda: LoopingReplay(bridge_track))
+    session.record_to(writer, SetInfo("bridge", RULES, "routine", None, "e2e"))
+    feed_track(session, bridge_track, frames=len(bridge_track) * 2 // 3)
+    counted = session.snapshot().reps_total
+    assert counted >= 1
+    # the dose is not done, the person presses Next: the set ends as partial, the rest begins
+    session.pause(True)
+    session.record_to(writer, SetInfo("bridge", RULES, "routine", "next-one", "e2e"))
+    ended = session.next_set(rules, judge=lambda s: s.reps_total < 5)
+    assert ended is not None and ended.reps_total >= counted
+    assert session.snapshot().reps_total == 0, "the next exercise starts from nothing"
+    feed_track(session, bridge_track, frames=60)  # frames during the rest are not coached
+    assert session.snapshot().reps_total == 0
+    session.pause(False)
+    feed_track(session, bridge_track)
+    assert session.snapshot().reps_total >= 1
+    session.end_set()
+    assert writer.flush()
+    writer.close()
+    with HistoryStore.open(db) as store:
+        first, second = store.sessions()
+    assert (first.profile, first.partial, first.reps_total) == (None, True, ended.reps_total)
+    assert (second.profile, second.partial, second.source) == ("next-one", False, "routine")
+    assert second.reps_total >= 1 and len(second.reps) == second.reps_total

@@ -10,33 +10,32 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
-from posecheck.dose import Counts, dose_text, left_text, status
+from posecheck.dose import Counts, DosePlan
 from posecheck.errors import PosecheckError
 from posecheck.programme import DEFAULT_PROGRAMME, Programme, load_programme, shipped_programmes
-from posecheck.routine import Outcome, Routine, dose_done
-from posecheck.ui import exercise_label, history_ui, webrtc
+from posecheck.routine import Routine, dose_done
+from posecheck.ui import history_ui, webrtc
 from posecheck.ui.live import LiveSession
 from posecheck.ui.pages_live import (
     MEDIA_CONSTRAINTS,
     REFRESH_S,
-    _check_list,
-    _cue_box,
     instructions,
     live_session,
 )
+from posecheck.ui.routine_views import live_counts, progress, summary_view
 from posecheck.ui.speech import Utterance, speech_html
 
 PROGRAMME_KEY = "programme"  # query parameter
 STATE_KEY = "routine_state"
 SESSION_KEY = "routine_session"
 SAY_KEY = "routine_say"
-OUTCOME_WORDS = {"done": "done", "partial": "partly done", "skipped": "skipped"}
 
 
 @dataclass
@@ -102,20 +101,17 @@ def _speak(session: LiveSession, enabled: bool) -> None:
         st.iframe(speech_html(st.session_state.get("routine_last_utterance"), sid), height=28)
 
 
-def _counts(session: LiveSession) -> Counts:
-    snap = session.snapshot()
-    sides = snap.has_sides
-    return Counts(
-        snap.reps_total, snap.reps_left if sides else None, snap.reps_right if sides else None, snap.holds
-    )
-
-
 def _faults(summary: SessionSummary | None) -> dict[str, int]:
     faults: dict[str, int] = {}
     for rep in summary.rep_events if summary else []:
         for f in rep.faults:
             faults[f] = faults.get(f, 0) + 1
     return faults
+
+
+def _partial(plan: DosePlan | None) -> Callable[[SessionSummary], bool] | None:
+    """How an ended set is judged: partial when its dose was not done."""
+    return None if plan is None else (lambda s: not dose_done(plan, Counts.from_summary(s)))
 
 
 def end_exercise(state: RoutineState, session: LiveSession) -> None:
@@ -131,9 +127,7 @@ def end_exercise(state: RoutineState, session: LiveSession) -> None:
         history_ui.history_writer(),
         history_ui.set_info(entry.exercise, entry.rules_path, "routine", state.programme.id),
     )
-    summary = session.next_set(
-        state.rules[following], judge=lambda s: not dose_done(plan, Counts.from_summary(s))
-    )
+    summary = session.next_set(state.rules[following], judge=_partial(plan))
     counts = Counts.from_summary(summary) if summary is not None else Counts()
     routine.end_exercise(time.monotonic(), counts, _faults(summary))
     if routine.phase == "finished":
@@ -148,59 +142,6 @@ def _begin_exercise(state: RoutineState, session: LiveSession) -> None:
     _say(f"Start: {state.rules[state.routine.index].title}.")
 
 
-def _progress(state: RoutineState, session: LiveSession) -> None:
-    routine, plan = state.routine, state.routine.plan
-    assert plan is not None
-    rules = state.rules[routine.index]
-    snap = session.snapshot()
-    counts = _counts(session)
-    cols = st.columns(3 if rules.has_sides else 1)
-    cols[0].metric("Reps", snap.reps_total, help=f"dose: {dose_text(plan)}")
-    if rules.has_sides:
-        cols[1].metric("Left", snap.reps_left)
-        cols[2].metric("Right", snap.reps_right)
-    if plan.counts_holds:
-        st.caption(f"Full holds: {status(plan, counts).counted}")
-    if plan.hold_s[1] > 0:
-        target = plan.hold_s[0]
-        st.progress(
-            min(1.0, snap.hold_s / target) if target else 0.0,
-            text=f"Hold {snap.hold_s:.1f} s of {target:g} s",
-        )
-    st.markdown(f"**Dose:** {dose_text(plan)} · **{left_text(plan, status(plan, counts))}**")
-    _cue_box(snap)
-    if snap.check is not None and snap.phase == "setup":
-        _check_list(snap.check, rules)
-
-
-def _summary(state: RoutineState) -> None:
-    result = state.routine.summary()
-    st.subheader("Routine summary")
-    cols = st.columns(3)
-    outcomes: tuple[Outcome, ...] = ("done", "partial", "skipped")
-    for col, outcome in zip(cols, outcomes, strict=True):
-        col.metric(OUTCOME_WORDS[outcome].capitalize(), len(result.of(outcome)))
-    st.dataframe(
-        [
-            {
-                "exercise": exercise_label(r.exercise),
-                "outcome": OUTCOME_WORDS[r.outcome],
-                "counted": f"{r.counted} of {r.needed}",
-                "form notes": ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in r.faults.items()),
-            }
-            for r in result.results
-        ],
-        hide_index=True,
-    )
-    if result.top_faults:
-        st.write(
-            "Most common form notes: "
-            + ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in result.top_faults)
-        )
-    else:
-        st.write("No form faults seen.")
-
-
 def _conductor(state: RoutineState, session: LiveSession, playing: bool, speak: bool) -> None:
     """Beside the video: progress, rest countdown or summary; moves the routine on (refreshed)."""
     routine = state.routine
@@ -212,15 +153,15 @@ def _conductor(state: RoutineState, session: LiveSession, playing: bool, speak: 
             routine.phase == "exercise"
             and playing
             and routine.plan
-            and dose_done(routine.plan, _counts(session))
+            and dose_done(routine.plan, live_counts(session))
         ):
             end_exercise(state, session)  # the dose is done: on to the rest
             st.rerun(scope="app")
         if routine.tick(time.monotonic()):
             _begin_exercise(state, session)
             st.rerun(scope="app")
-        if routine.phase == "exercise":
-            _progress(state, session)
+        if routine.phase == "exercise" and routine.plan is not None:
+            progress(state.rules[routine.index], routine.plan, session)
         elif routine.phase == "rest":
             coming = state.rules[routine.index]
             st.metric("Rest", f"{routine.rest_left(time.monotonic()):.0f} s")
@@ -228,7 +169,7 @@ def _conductor(state: RoutineState, session: LiveSession, playing: bool, speak: 
                 f"**Next: {coming.title}.** Camera: {coming.camera.placement}", icon=":material/photo_camera:"
             )
         else:
-            _summary(state)
+            summary_view(routine.summary())
         _speak(session, speak)
         history_ui.history_line(history_ui.history_writer())
 
@@ -269,7 +210,8 @@ def _buttons(state: RoutineState, session: LiveSession) -> None:
             session.next_set(state.rules[following])
             st.rerun()
     if cols[2].button("Start over", help="The programme again from the first exercise"):
-        session.next_set(state.rules[0])
+        session.pause(True)
+        session.next_set(state.rules[0], judge=_partial(routine.plan))
         st.session_state.pop(STATE_KEY, None)
         st.rerun()
 

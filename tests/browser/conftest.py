@@ -124,13 +124,20 @@ def tuned_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tuned_dir: Path) -> Iterator[str]:
+def app_url(tuned_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1 and a free port, for the whole test session."""
     _skip_unless_ready()
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "streamlit-e2e.log"
-    env = dict(os.environ, POSECHECK_WEBRTC_LOOPBACK="1", POSECHECK_TUNED_DIR=str(tuned_dir))
+    # Live sets are saved: into a temporary history, never the user's own.
+    history = tmp_path_factory.mktemp("history") / "history.db"
+    env = dict(
+        os.environ,
+        POSECHECK_WEBRTC_LOOPBACK="1",
+        POSECHECK_TUNED_DIR=str(tuned_dir),
+        POSECHECK_DB=str(history),
+    )
     env.pop("POSECHECK_ICE_SERVERS", None)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
