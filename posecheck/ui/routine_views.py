@@ -53,18 +53,14 @@ def summary_view(result: RoutineSummary) -> None:
     outcomes: tuple[Outcome, ...] = ("done", "partial", "skipped")
     for col, outcome in zip(cols, outcomes, strict=True):
         col.metric(OUTCOME_WORDS[outcome].capitalize(), len(result.of(outcome)))
-    st.dataframe(
-        [
-            {
-                "exercise": exercise_label(r.exercise),
-                "outcome": OUTCOME_WORDS[r.outcome],
-                "counted": f"{r.counted} of {r.needed}",
-                "form notes": ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in r.faults.items()),
-            }
-            for r in result.results
-        ],
-        hide_index=True,
-    )
+    # A plain table (not a data grid): it is read at a glance, printed and found by the browser test.
+    rows = ["| exercise | outcome | counted | form notes |", "|---|---|---|---|"]
+    for r in result.results:
+        notes = ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in r.faults.items()) or "–"
+        rows.append(
+            f"| {exercise_label(r.exercise)} | {OUTCOME_WORDS[r.outcome]} | {r.counted} of {r.needed} | {notes} |"
+        )
+    st.markdown("\n".join(rows))
     if result.top_faults:
         st.write(
             "Most common form notes: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -147,6 +148,11 @@ def test_the_routine_moves_on_by_itself_and_every_set_is_saved(
     all_done_s = time.monotonic() - t0
     assert wait_for("two exercises done", lambda: metric_int(page, "Done") == 2, 30, every_s=0.2)
     assert metric_int(page, "Skipped") == 0
+    body = page.inner_text("body")
+    counted = [(int(a), int(b)) for a, b in re.findall(r"\b(\d+) of (\d+)\b", body)]
+    assert [b for _, b in counted] == [1, 2] and all(a >= b for a, b in counted), (
+        f"counts vs doses: {counted}"
+    )
     shot(page, "routine-summary")
     assert any("Next: Bridge" in s for s in spoken), f"the transition is spoken (said: {spoken})"
     assert not frame.is_detached(), (
