@@ -19,11 +19,13 @@ What it prints (see benchmarks/README.md for the method), one module of this fol
    (``memory.py``);
 7. ``posecheck batch`` on eight real clips: 1 and 2 pool workers, a local Ray, and re-scoring
    the eight tracks with a changed rule file (``batch.py``);
+9. saving live sets in the history: the frame thread's cost of ``SetRecorder.observe``, the
+   writer thread's rate, and the frame thread while another program holds the lock (``history.py``);
 8. the machine's state at start and end, and PASS/MISS against the targets (never fails the run)
    (``report.py``).
 
 ``--only coach`` (or ``--only 4``) runs section 4 alone; ``--only`` takes a comma-separated list
-of clips (1-3), coach (4), rescore (5), memory (6) and batch (7). Every timing is repeated (3 runs by default)
+of clips (1-3), coach (4), rescore (5), memory (6), batch (7) and history (9). Every timing is repeated (3 runs by default)
 and the median is quoted. Temporary files go to the system temp folder (never into the
 repository) and are removed at the end.
 """
@@ -66,6 +68,7 @@ from benchmarks.common import (  # noqa: E402
     quick_config,
     say,
 )
+from benchmarks.history import bench_history, print_history  # noqa: E402
 from benchmarks.memory import memory_child, memory_runs, print_memory  # noqa: E402
 from benchmarks.report import format_machine, machine_state, print_targets, targets  # noqa: E402
 from benchmarks.rescore import RescoreResult, print_rescore, rescore  # noqa: E402
@@ -120,6 +123,11 @@ def run_all(config: Config, workdir: Path) -> dict[str, Any]:
         batch = bench_batch(config, workdir)
         print_batch(batch)
         figures["batch"] = dataclasses.asdict(batch)
+
+    if "history" in config.sections:
+        saved = bench_history(config.repeats)
+        print_history(saved)
+        figures["history"] = dataclasses.asdict(saved)
 
     end = machine_state()
     figures["machine_end"] = end
@@ -178,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         metavar="SECTIONS",
         help="run only these sections, comma-separated: clips (1-3, run together), coach (4), "
-        "rescore (5), memory (6), batch (7); numbers work too, e.g. --only coach or --only 4 (default: all)",
+        "rescore (5), memory (6), batch (7), history (9); numbers work too, e.g. --only coach or --only 4 "
+        "(default: all)",
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
@@ -197,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             config = dataclasses.replace(config, sections=parse_sections(args.only))
         except ValueError as exc:
-            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-7")
+            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-7, 9")
     wanted = {name.strip() for name in args.clips.split(",") if name.strip()}
     chosen = tuple(c for c in config.clips if _clip_key(c) in wanted)
     if not chosen:

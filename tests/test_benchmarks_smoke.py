@@ -7,6 +7,7 @@ else a synthetic clip (nobody in it), and the committed bridge track.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import subprocess
@@ -198,3 +199,12 @@ def test_only_rejects_unknown_sections() -> None:
     assert bench.parse_sections("memory, coach,2") == ("clips", "coach", "memory")
     with pytest.raises(ValueError):
         bench.parse_sections("coach,nope")
+
+
+def test_history_section_measures_the_frame_thread_and_the_writer() -> None:
+    from benchmarks.history import LOCK_S, bench_history
+
+    r = bench_history(1, frames=200)
+    assert all(_positive(v) for v in dataclasses.astuple(r)), r
+    assert r.locked_writes_waited_s >= LOCK_S * 0.9, "the writes really waited for the other program's lock"
+    assert bench.parse_sections("9") == ("history",)

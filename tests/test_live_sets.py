@@ -93,10 +93,9 @@ def test_a_locked_database_never_holds_up_the_frames(tmp_path: Path) -> None:
     lock.execute("BEGIN EXCLUSIVE")  # another program holds the write lock
     try:
         rec = SetRecorder(writer, INFO)
-        t0 = time.perf_counter()
         rec.observe([RepEvent(None, 1.0, 2.0)], [])
-        queued_s = time.perf_counter() - t0
-        assert queued_s < 0.05, f"the coach's thread waited {queued_s:.3f} s"
+        # Back in the coach's thread with the write still waiting for the lock: nothing was written.
+        assert writer.pending == 1
         assert writer.flush(timeout_s=15)
         assert "locked by another program" in writer.error
     finally:

@@ -61,6 +61,11 @@ class HistoryWriter:
         """The last history problem as one line ('' once a later write worked)."""
         return self._error
 
+    @property
+    def pending(self) -> int:
+        """Writes queued or in progress."""
+        return self._queue.unfinished_tasks
+
     def check(self) -> None:
         """Open the database in the background now, so a problem shows before the first rep."""
         self._put(("check", 0, None, None))
@@ -84,7 +89,7 @@ class HistoryWriter:
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until every queued write is done; False if ``timeout_s`` passed first."""
         deadline = time.monotonic() + timeout_s
-        while self._queue.unfinished_tasks:
+        while self.pending:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
