@@ -195,3 +195,36 @@ def test_the_routine_moves_on_by_itself_and_every_set_is_saved(
             "spoken": spoken,
         },
     )
+
+
+def test_a_live_set_is_saved_as_it_is_counted(
+    routine_app: tuple[str, Path], new_page: Callable[..., Any]
+) -> None:
+    url, db = routine_app
+    with HistoryStore.open(db) as store:
+        before = {s.id for s in store.sessions()}
+    page = new_page(1400, 1300)
+    page.goto(f"{url}/live?exercise=bridge&profile=ann")
+    frame = webrtc_frame(page)
+    frame.get_by_role("button", name="START").wait_for(timeout=60_000)
+    assert page.get_by_role("textbox", name="Profile (optional)").input_value() == "ann", (
+        "profile from the address"
+    )
+    frame.get_by_role("button", name="START").click()
+    wait_for("a first rep", lambda: (metric_int(page, "Reps") or 0) >= 1, 240, every_s=0.3)
+
+    def running() -> list[Any]:  # before STOP: already in the file, marked partial
+        with HistoryStore.open(db) as store:
+            return [s for s in store.sessions() if s.id not in before]
+
+    (open_set,) = wait_for("the set in the history while it runs", running, 30)
+    assert (open_set.source, open_set.profile, open_set.partial) == ("live", "ann", True)
+    assert open_set.reps_total >= 1 and open_set.finished_at is None
+    frame.get_by_role("button", name="STOP").click()
+    in_set = wait_for("the set's count", lambda: metric_int(page, "Reps in the set"), 30, every_s=0.2)
+
+    def finished() -> list[Any]:
+        return [s for s in running() if s.finished_at is not None]
+
+    (done,) = wait_for("the set finished in the history", finished, 30)
+    assert (done.id, done.partial, done.reps_total) == (open_set.id, False, in_set)
