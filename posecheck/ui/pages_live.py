@@ -11,7 +11,7 @@ from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.dose import dose_text, plan_from_rules
 from posecheck.errors import PosecheckError
-from posecheck.history.live_sets import HistoryWriter
+from posecheck.history.live_sets import HistoryWriter, SetInfo
 from posecheck.report import uncounted_lines
 from posecheck.ui import display_path, history_ui, pick_exercise, pick_rules, webrtc
 from posecheck.ui.live import CameraCheck, LiveSession, LiveSnapshot
@@ -37,14 +37,18 @@ CONNECT_HELP = """\
 SEVERITY_COLOURS = {"fault": "#d62728", "warn": "#c77c02", "info": "#2b8a3e"}
 
 
-def live_session(rules: RuleSet, key: str = SESSION_KEY) -> LiveSession:
-    """This browser session's LiveSession under ``key`` (created on first use; never shared between sessions)."""
+def live_session(
+    rules: RuleSet, key: str = SESSION_KEY, writer: HistoryWriter | None = None, info: SetInfo | None = None
+) -> LiveSession:
+    """This browser session's LiveSession under ``key`` (created on first use; never shared between
+    sessions); its next sets are saved with ``info`` through ``writer`` (both None: not saved)."""
     session = st.session_state.get(key)
     if not isinstance(session, LiveSession) or session.closed:
         session = LiveSession(rules)
         st.session_state[key] = session
-    else:
-        session.set_rules(rules)
+    # Before the rules: a frame in between would start the new rules' set with the old set's info.
+    session.record_to(writer, info)
+    session.set_rules(rules)
     return session
 
 
@@ -210,11 +214,10 @@ def page() -> None:
     except PosecheckError as exc:
         st.error(str(exc))
         return
-    session = live_session(rules)
     writer = history_ui.history_writer()
     # Sets are saved as they are counted (see posecheck/history/live_sets.py); set by set, so a new
     # rule file or profile applies from the next set.
-    session.record_to(writer, history_ui.set_info(exercise, path, "live"))
+    session = live_session(rules, writer=writer, info=history_ui.set_info(exercise, path, "live"))
     left, right = st.columns([3, 2], gap="large")
     with left:
         ctx = webrtc_streamer(

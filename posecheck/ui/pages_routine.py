@@ -237,12 +237,9 @@ def page() -> None:
     top.caption(f"**{state.programme.title}** ({len(state.rules)} exercises). {state.programme.about}")
     routine = state.routine
     current = min(routine.index, len(state.rules) - 1)
-    session = live_session(state.rules[current], key=SESSION_KEY)
     entry = state.programme.entries[current]
-    session.record_to(
-        history_ui.history_writer(),
-        history_ui.set_info(entry.exercise, entry.rules_path, "routine", state.programme.id),
-    )
+    info = history_ui.set_info(entry.exercise, entry.rules_path, "routine", state.programme.id)
+    session = live_session(state.rules[current], SESSION_KEY, history_ui.history_writer(), info)
     session.pause(routine.phase != "exercise")
     with top:
         _header(state)
