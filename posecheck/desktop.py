@@ -136,39 +136,45 @@ def run_live(
     show = options.window and bool(os.environ.get("DISPLAY") or os.name == "nt")
     coach: Coach | None = None
     uncounted = 0
-    with PoseEstimator(PoseOptions()) as estimator:
-        pose: UprightPose | None = None
-        for image, t in frames:
-            if coach is None or pose is None:
-                # A camera on its side is found from the picture, as in analyze (see UprightPose).
-                size = (image.shape[1], image.shape[0])
-                pose = UprightPose(estimator, wanted_postures(rules), size)
-                coach = Coach(rules, *size, orientation_from_picture=True)
-            people = pose.detect(image, t)
-            if pose.just_decided:
-                coach.fix_orientation(pose.turns)
-            p = people[0] if people else None
-            fb = coach.update(
-                t, p.xy if p else None, p.z if p else None, p.visibility if p else None, len(people)
-            )
-            if recorder is not None:
-                recorder.observe(coach.reps, coach.counter.holds)
-            for cue in fb.new_cues:
-                say(f"{t:6.1f} s  {cue.text}")
-            if "rep" in fb.events:
-                sides = f" (left {fb.reps_left}, right {fb.reps_right})" if rules.has_sides else ""
-                say(f"{t:6.1f} s  rep {fb.reps_total}{sides}")
-            line = not_counted_line(fb, uncounted)
-            if line is not None:
-                say(line)
-            uncounted = fb.uncounted
-            if show:
-                cv2.imshow(
-                    WINDOW,
-                    cv2.cvtColor(draw_feedback(image, fb, has_sides=rules.has_sides), cv2.COLOR_RGB2BGR),
+    try:
+        with PoseEstimator(PoseOptions()) as estimator:
+            pose: UprightPose | None = None
+            for image, t in frames:
+                if coach is None or pose is None:
+                    # A camera on its side is found from the picture, as in analyze (see UprightPose).
+                    size = (image.shape[1], image.shape[0])
+                    pose = UprightPose(estimator, wanted_postures(rules), size)
+                    coach = Coach(rules, *size, orientation_from_picture=True)
+                people = pose.detect(image, t)
+                if pose.just_decided:
+                    coach.fix_orientation(pose.turns)
+                p = people[0] if people else None
+                fb = coach.update(
+                    t, p.xy if p else None, p.z if p else None, p.visibility if p else None, len(people)
                 )
-                if cv2.waitKey(1) & 0xFF == ord("q"):
-                    break
+                if recorder is not None:
+                    recorder.observe(coach.reps, coach.counter.holds)
+                for cue in fb.new_cues:
+                    say(f"{t:6.1f} s  {cue.text}")
+                if "rep" in fb.events:
+                    sides = f" (left {fb.reps_left}, right {fb.reps_right})" if rules.has_sides else ""
+                    say(f"{t:6.1f} s  rep {fb.reps_total}{sides}")
+                line = not_counted_line(fb, uncounted)
+                if line is not None:
+                    say(line)
+                uncounted = fb.uncounted
+                if show:
+                    cv2.imshow(
+                        WINDOW,
+                        cv2.cvtColor(draw_feedback(image, fb, has_sides=rules.has_sides), cv2.COLOR_RGB2BGR),
+                    )
+                    if cv2.waitKey(1) & 0xFF == ord("q"):
+                        break
+    finally:
+        # Ctrl-C or a crash: the reps already counted reach the file before the process ends (the
+        # writer's thread is a daemon); the set stays partial.
+        if recorder is not None:
+            recorder.writer.flush(timeout_s=10)
     if show:
         cv2.destroyAllWindows()
     if coach is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,7 @@ import pytest
 from posecheck import desktop
 from posecheck.cli import main
 from posecheck.coach.feedback import Feedback, RepEvent, SessionSummary, UncountedRep
+from posecheck.coach.loader import load_exercise
 from posecheck.coach.schema import RuleSet
 from posecheck.desktop import LiveOptions, RecordingFrames
 from posecheck.history import HistoryStore
@@ -170,3 +171,28 @@ def test_a_rep_not_counted_is_printed_as_it_happens() -> None:
         desktop.not_counted_line(_frame(3), seen=1)
         == "  12.3 s  2 reps not counted (the set's summary says why)"
     )
+
+
+@pytest.mark.footage
+@pytest.mark.slow
+def test_ctrl_c_mid_set_keeps_the_reps_counted_so_far(footage: Path) -> None:
+    clip = footage / "bridge" / "ndnam0109-fitness-content__glute_bridges.mp4"
+    rules = load_exercise("bridge")
+    saving = desktop.LiveHistory("bridge", None, "ann")
+
+    def until_ctrl_c() -> Iterator[tuple[np.ndarray, float]]:
+        for image, t in RecordingFrames(clip, realtime=False):
+            if t > 10.0:  # two of the clip's three reps are done by then
+                raise KeyboardInterrupt
+            yield image, t
+
+    with pytest.raises(KeyboardInterrupt):
+        desktop.run_live(
+            until_ctrl_c(), rules, LiveOptions(window=False), say=lambda _: None, recorder=saving.recorder
+        )
+    # No flush here: run_live's own (the process would end now).
+    assert saving.writer.pending == 0
+    with HistoryStore.open() as store:
+        (cut,) = store.sessions()
+    assert cut.partial and cut.finished_at is None and cut.profile == "ann"
+    assert cut.reps_total >= 1 and len(cut.reps) == cut.reps_total

@@ -193,3 +193,29 @@ def test_the_routine_moves_the_session_from_set_to_set(tmp_path: Path, bridge_tr
     assert (first.profile, first.partial, first.reps_total) == (None, True, ended.reps_total)
     assert (second.profile, second.partial, second.source) == ("next-one", False, "routine")
     assert second.reps_total >= 1 and len(second.reps) == second.reps_total
+
+
+def test_two_tabs_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    HistoryStore.open(db).close()
+    writers = [HistoryWriter(db), HistoryWriter(db)]  # each browser session has its own
+
+    def one_tab(writer: HistoryWriter, name: str) -> None:
+        rec = SetRecorder(writer, SetInfo("bridge", RULES, "live", name))
+        reps: list[RepEvent] = []
+        for i in range(25):
+            reps.append(RepEvent(None, float(i), i + 0.5))
+            rec.observe(reps, [])
+        rec.finish(summary(25))
+
+    tabs = [threading.Thread(target=one_tab, args=(w, n)) for w, n in zip(writers, ("a", "b"), strict=True)]
+    for t in tabs:
+        t.start()
+    for t in tabs:
+        t.join()
+    for w in writers:
+        assert w.flush(30) and not w.error
+        w.close()
+    with HistoryStore.open(db) as store:
+        sets = store.sessions()
+    assert sorted((s.profile, s.reps_total, s.partial) for s in sets) == [("a", 25, False), ("b", 25, False)]
