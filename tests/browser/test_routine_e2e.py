@@ -8,6 +8,7 @@ a test programme of two exercises with small doses. The fake camera loops the re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -51,23 +52,14 @@ reps = 2
 """
 
 
-@pytest.fixture(scope="module")
-def routine_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The app with a temporary history file and a folder holding only the test programme."""
+@contextlib.contextmanager
+def running_app(log_name: str, **env_extra: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port with extra environment variables."""
     _skip_unless_ready()
-    folder = tmp_path_factory.mktemp("routine")
-    (folder / "programmes").mkdir()
-    (folder / "programmes" / "e2e.toml").write_text(PROGRAMME, encoding="utf-8")
-    db = folder / "history.db"
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit-routine-e2e.log"
-    env = dict(
-        os.environ,
-        POSECHECK_WEBRTC_LOOPBACK="1",
-        POSECHECK_DB=str(db),
-        POSECHECK_PROGRAMMES_DIR=str(folder / "programmes"),
-    )
+    log = ARTIFACTS / log_name
+    env = dict(os.environ, POSECHECK_WEBRTC_LOOPBACK="1", **env_extra)
     env.pop("POSECHECK_ICE_SERVERS", None)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
@@ -81,7 +73,7 @@ def routine_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log)
-        yield url, db
+        yield url
     finally:
         try:  # only the process group we started
             os.killpg(proc.pid, signal.SIGTERM)
@@ -89,6 +81,20 @@ def routine_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def routine_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app with a temporary history file and a folder holding only the test programme."""
+    folder = tmp_path_factory.mktemp("routine")
+    (folder / "programmes").mkdir()
+    (folder / "programmes" / "e2e.toml").write_text(PROGRAMME, encoding="utf-8")
+    db = folder / "history.db"
+    programmes = str(folder / "programmes")
+    with running_app(
+        "streamlit-routine-e2e.log", POSECHECK_DB=str(db), POSECHECK_PROGRAMMES_DIR=programmes
+    ) as url:
+        yield url, db
 
 
 ADDRESSES = [
@@ -228,3 +234,29 @@ def test_a_live_set_is_saved_as_it_is_counted(
 
     (done,) = wait_for("the set finished in the history", finished, 30)
     assert (done.id, done.partial, done.reps_total) == (open_set.id, False, in_set)
+
+
+def test_a_broken_history_is_one_line_and_coaching_goes_on(
+    tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    bad = tmp_path / "history.db"
+    junk = b"not a database, a person's notes" * 64
+    bad.write_bytes(junk)
+    with running_app("streamlit-broken-history.log", POSECHECK_DB=str(bad)) as url:
+        page = new_page(1400, 1300)
+        page.goto(f"{url}/live?exercise=bridge")
+        frame = webrtc_frame(page)
+        frame.get_by_role("button", name="START").click()
+        wait_for("a first rep", lambda: (metric_int(page, "Reps") or 0) >= 1, 240, every_s=0.3)
+        warning = wait_for(
+            "the history's one line",
+            lambda: [t for t in page.locator('[data-testid="stAlert"]').all_inner_texts() if "history" in t],
+            30,
+        )
+        shot(page, "live-broken-history")
+        frame.get_by_role("button", name="STOP").click()
+    (alert,) = warning
+    line = alert[alert.index("Not saved in the history:") :].strip()  # after the alert's icon
+    assert "not a readable history database" in line and line.endswith("Coaching goes on.")
+    assert "\n" not in line and "Traceback" not in page.inner_text("body")
+    assert bad.read_bytes() == junk, "the file was left as it was"
