@@ -67,9 +67,20 @@ def _pick_programme() -> str | None:
         return None
     wanted = st.query_params.get(PROGRAMME_KEY) or DEFAULT_PROGRAMME
     if wanted not in options:
-        st.warning(f"No programme '{wanted}' (from the address). Available: {', '.join(options)}.")
+        # Kept in the session: the address is corrected below, and the next rerun would lose the warning.
+        st.session_state["programme_warning"] = (
+            f"No programme '{wanted}' (from the address). Available: {', '.join(options)}."
+        )
         wanted = options[0] if DEFAULT_PROGRAMME not in options else DEFAULT_PROGRAMME
-    name = st.selectbox("Programme", options, index=options.index(wanted), key="routine_programme")
+    name = st.selectbox(
+        "Programme",
+        options,
+        index=options.index(wanted),
+        key="routine_programme",
+        on_change=lambda: st.session_state.pop("programme_warning", None),
+    )
+    if st.session_state.get("programme_warning"):
+        st.warning(st.session_state["programme_warning"])
     if st.query_params.get(PROGRAMME_KEY) != name:
         st.query_params[PROGRAMME_KEY] = name
     return name

@@ -103,6 +103,7 @@ ADDRESSES = [
     ("/live?exercise=pelvic_tilt", "Live coach", "4. Pelvic tilt"),
     ("/analyze?exercise=bird_dog", "Analyse a video", "6. Bird dog"),
     ("/tune?exercise=bridge", "Tune thresholds", "5. Bridge"),
+    ("/routine?programme=nope", "Routine", None),
     ("/routine?programme=e2e", "Routine", None),
 ]
 
@@ -118,6 +119,12 @@ def test_every_page_opens_from_its_own_address(
             f"the '{title}' page at {address}", lambda t=title: t in page.locator("h1").first.inner_text(), 60
         )
         assert "Page not found" not in page.inner_text("body"), address
+        if "nope" in address:  # a mistyped link says so, and opens the programme there is
+            wait_for(
+                "the warning", lambda: "No programme 'nope' (from the address)" in page.inner_text("body"), 30
+            )
+            time.sleep(2)  # after the reruns that correct the address
+            assert "No programme 'nope'" in page.inner_text("body"), "the warning stays"
         if exercise is not None:
             box = page.get_by_role("combobox", name="Exercise")
             wait_for(f"{exercise} picked from {address}", lambda b=box, e=exercise: b.input_value() == e, 30)
