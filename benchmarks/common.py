@@ -38,10 +38,10 @@ SESSION_FRAMES = 18_000  # a 10-minute session at 30 frames/s
 
 # What --only chooses from, in the order a run prints them. Sections 1-3 are one unit: their
 # repeats are interleaved per clip so a change in the machine's load hits every variant alike.
-SECTIONS = ("clips", "coach", "rescore", "memory", "batch", "agreement", "progress")
+SECTIONS = ("clips", "coach", "rescore", "memory", "batch", "agreement", "progress", "history")
 SECTION_NUMBERS = {
     "1": "clips", "2": "clips", "3": "clips", "4": "coach", "5": "rescore", "6": "memory", "7": "batch", "8": "agreement",
-    "9": "progress",
+    "9": "progress", "10": "history",
 }  # fmt: skip
 # Section 7's batch: one real clip per exercise (eight exercises), each cut to its first seconds.
 BATCH_CLIPS = tuple(

@@ -22,11 +22,14 @@ What it prints (see benchmarks/README.md for the method), one module of this fol
 8. the tune page's agreement table on ten 10-minute sessions, and one threshold suggestion with
    left-one-out (``agreement.py``);
 9. the Progress page and the physiotherapist's report on a year of daily sets (``progress.py``);
+10. saving live sets in the history: the frame thread's cost of ``SetRecorder.observe``, the
+   writer thread's rate, and the frame thread while another program holds the lock (``history.py``);
 then the machine's state at start and end, and PASS/MISS against the targets (never fails the run)
 (``report.py``).
 
 ``--only coach`` (or ``--only 4``) runs section 4 alone; ``--only`` takes a comma-separated list
-of clips (1-3), coach (4), rescore (5), memory (6), batch (7), agreement (8) and progress (9). Every timing is repeated (3 runs by default)
+of clips (1-3), coach (4), rescore (5), memory (6), batch (7), agreement (8), progress (9) and
+history (10). Every timing is repeated (3 runs by default)
 and the median is quoted. Temporary files go to the system temp folder (never into the
 repository) and are removed at the end.
 """
@@ -70,6 +73,7 @@ from benchmarks.common import (  # noqa: E402
     quick_config,
     say,
 )
+from benchmarks.history import bench_history, print_history  # noqa: E402
 from benchmarks.memory import memory_child, memory_runs, print_memory  # noqa: E402
 from benchmarks.progress import ProgressResult, bench_progress, print_progress, progress_targets  # noqa: E402
 from benchmarks.report import format_machine, machine_state, print_targets, targets  # noqa: E402
@@ -137,6 +141,10 @@ def run_all(config: Config, workdir: Path) -> dict[str, Any]:
         progress = bench_progress(config, workdir)
         print_progress(progress)
         figures["progress"] = dataclasses.asdict(progress)
+    if "history" in config.sections:
+        saved = bench_history(config.repeats)
+        print_history(saved)
+        figures["history"] = dataclasses.asdict(saved)
 
     end = machine_state()
     figures["machine_end"] = end
@@ -197,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         metavar="SECTIONS",
         help="run only these sections, comma-separated: clips (1-3, run together), coach (4), "
-        "rescore (5), memory (6), batch (7), agreement (8), progress (9); numbers work too, e.g. --only coach or --only 4 (default: all)",
+        "rescore (5), memory (6), batch (7), agreement (8), progress (9), history (10); numbers work too, "
+        "e.g. --only coach or --only 4 (default: all)",
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
@@ -216,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             config = dataclasses.replace(config, sections=parse_sections(args.only))
         except ValueError as exc:
-            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-9")
+            parser.error(f"--only: {exc}; choose from {', '.join(SECTIONS)} or 1-10")
     wanted = {name.strip() for name in args.clips.split(",") if name.strip()}
     chosen = tuple(c for c in config.clips if _clip_key(c) in wanted)
     if not chosen:

@@ -317,13 +317,15 @@ def cmd_live(args: argparse.Namespace) -> int:
     """Coach from a webcam or a recording in a desktop window (cues printed without a display)."""
     from posecheck.coach.loader import load_exercise
     from posecheck.coach.session import count_last_play
-    from posecheck.desktop import LiveOptions, RecordingFrames, camera_frames, run_live
+    from posecheck.desktop import LiveHistory, LiveOptions, RecordingFrames, camera_frames, run_live
     from posecheck.report import doubt_lines, hold_lines, uncounted_lines
 
     rules = load_exercise(args.exercise, args.rules)
     recording = RecordingFrames(args.video, realtime=not args.fast) if args.video else None
     print(f"{rules.title}: {rules.camera.placement}")
-    summary = run_live(recording or camera_frames(args.camera), rules, LiveOptions(window=not args.no_window))
+    saving = LiveHistory(args.exercise, args.rules, args.profile, save=not args.no_save)
+    frames, options = recording or camera_frames(args.camera), LiveOptions(window=not args.no_window)
+    summary = run_live(frames, rules, options, recorder=saving.recorder)
     if recording is not None and recording.loop_s is not None:
         summary = count_last_play(summary, recording.loop_s)
         print(f"note: {summary.warnings[-1]}")
@@ -333,6 +335,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         print(f"  {line}")
     for line in uncounted_lines(summary.uncounted) + doubt_lines(summary.rep_events):
         print(f"  {line}")
+    saving.finish(summary)  # after count_last_play: a looping recording's set is one play's
     return EXIT_OK
 
 
@@ -434,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", help="a rule file to use instead of the shipped one")
     p.add_argument("--no-window", action="store_true", help="print cues and counts instead of a window")
     p.add_argument("--fast", action="store_true", help="with --video: do not wait for real time")
+    p.add_argument("--profile", help="a name saved with the set in the history")
+    p.add_argument("--no-save", action="store_true", help="do not save the set in the history")
     p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("app", help="start the Streamlit app")

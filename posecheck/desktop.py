@@ -8,6 +8,7 @@ is also how this mode is tested.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.errors import InputError
+from posecheck.history.live_sets import HistoryWriter, SetInfo, SetRecorder
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
 from posecheck.pose.upright import UprightPose
 from posecheck.video import VideoReader
@@ -89,13 +91,44 @@ def not_counted_line(fb: Feedback, seen: int) -> str | None:
     return f"{fb.t:6.1f} s  {reps} not counted (the set's summary says why)"
 
 
+class LiveHistory:
+    """``posecheck live``'s set in the history: each rep written as it is counted (by the writer's own
+    thread, so the camera loop never waits for the disk); a history problem is one warning line."""
+
+    def __init__(
+        self, exercise: str, rules: str | Path | None, profile: str | None, save: bool = True
+    ) -> None:
+        """Save a set of ``exercise`` coached with ``rules`` (None: the shipped rule file); ``save=False``: don't."""
+        from posecheck.coach.loader import rules_dir
+
+        rules_path = Path(rules) if rules else rules_dir() / f"{exercise}.toml"
+        self.writer = HistoryWriter()
+        info = SetInfo(exercise, rules_path, "live", profile)
+        self.recorder = SetRecorder(self.writer, info) if save else None
+
+    def finish(self, summary: SessionSummary) -> None:
+        """Close the set with its summary, wait for the writes and say where they went."""
+        if self.recorder is None:
+            return
+        self.recorder.finish(summary)
+        self.writer.flush(timeout_s=30)
+        self.writer.close()
+        if self.writer.error:
+            print(f"warning: not saved in the history: {self.writer.error}", file=sys.stderr)
+        elif self.writer.session_ids:
+            print(f"saved in the history as session {self.writer.session_ids[-1]}")
+
+
 def run_live(
     frames: Iterable[tuple[np.ndarray, float]],
     rules: RuleSet,
     options: LiveOptions,
     say: Callable[[str], None] = print,
+    recorder: SetRecorder | None = None,
 ) -> SessionSummary:
-    """Coach a stream of frames until it ends or the user presses q; returns the set summary."""
+    """Coach a stream of frames until it ends or the user presses q; returns the set summary.
+
+    ``recorder``: saves the set's reps and holds in the history as they are counted."""
     import cv2
 
     from posecheck.draw import draw_feedback
@@ -103,37 +136,45 @@ def run_live(
     show = options.window and bool(os.environ.get("DISPLAY") or os.name == "nt")
     coach: Coach | None = None
     uncounted = 0
-    with PoseEstimator(PoseOptions()) as estimator:
-        pose: UprightPose | None = None
-        for image, t in frames:
-            if coach is None or pose is None:
-                # A camera on its side is found from the picture, as in analyze (see UprightPose).
-                size = (image.shape[1], image.shape[0])
-                pose = UprightPose(estimator, wanted_postures(rules), size)
-                coach = Coach(rules, *size, orientation_from_picture=True)
-            people = pose.detect(image, t)
-            if pose.just_decided:
-                coach.fix_orientation(pose.turns)
-            p = people[0] if people else None
-            fb = coach.update(
-                t, p.xy if p else None, p.z if p else None, p.visibility if p else None, len(people)
-            )
-            for cue in fb.new_cues:
-                say(f"{t:6.1f} s  {cue.text}")
-            if "rep" in fb.events:
-                sides = f" (left {fb.reps_left}, right {fb.reps_right})" if rules.has_sides else ""
-                say(f"{t:6.1f} s  rep {fb.reps_total}{sides}")
-            line = not_counted_line(fb, uncounted)
-            if line is not None:
-                say(line)
-            uncounted = fb.uncounted
-            if show:
-                cv2.imshow(
-                    WINDOW,
-                    cv2.cvtColor(draw_feedback(image, fb, has_sides=rules.has_sides), cv2.COLOR_RGB2BGR),
+    try:
+        with PoseEstimator(PoseOptions()) as estimator:
+            pose: UprightPose | None = None
+            for image, t in frames:
+                if coach is None or pose is None:
+                    # A camera on its side is found from the picture, as in analyze (see UprightPose).
+                    size = (image.shape[1], image.shape[0])
+                    pose = UprightPose(estimator, wanted_postures(rules), size)
+                    coach = Coach(rules, *size, orientation_from_picture=True)
+                people = pose.detect(image, t)
+                if pose.just_decided:
+                    coach.fix_orientation(pose.turns)
+                p = people[0] if people else None
+                fb = coach.update(
+                    t, p.xy if p else None, p.z if p else None, p.visibility if p else None, len(people)
                 )
-                if cv2.waitKey(1) & 0xFF == ord("q"):
-                    break
+                if recorder is not None:
+                    recorder.observe(coach.reps, coach.counter.holds)
+                for cue in fb.new_cues:
+                    say(f"{t:6.1f} s  {cue.text}")
+                if "rep" in fb.events:
+                    sides = f" (left {fb.reps_left}, right {fb.reps_right})" if rules.has_sides else ""
+                    say(f"{t:6.1f} s  rep {fb.reps_total}{sides}")
+                line = not_counted_line(fb, uncounted)
+                if line is not None:
+                    say(line)
+                uncounted = fb.uncounted
+                if show:
+                    cv2.imshow(
+                        WINDOW,
+                        cv2.cvtColor(draw_feedback(image, fb, has_sides=rules.has_sides), cv2.COLOR_RGB2BGR),
+                    )
+                    if cv2.waitKey(1) & 0xFF == ord("q"):
+                        break
+    finally:
+        # Ctrl-C or a crash: the reps already counted reach the file before the process ends (the
+        # writer's thread is a daemon); the set stays partial.
+        if recorder is not None:
+            recorder.writer.flush(timeout_s=10)
     if show:
         cv2.destroyAllWindows()
     if coach is None:

@@ -116,6 +116,9 @@ class ProgrammeFile(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = Field(min_length=3)
     about: str = ""
+    rest_between_s: float = Field(
+        20.0, ge=0, le=600, description="the routine page's rest between one exercise and the next"
+    )
     exercises: list[EntryFile] = Field(min_length=1)
 
     @field_validator("schema_version")
@@ -159,6 +162,7 @@ class Programme:
     about: str
     path: Path
     entries: tuple[ProgrammeEntry, ...]
+    rest_between_s: float = 20.0  # the routine's rest from one exercise to the next
 
 
 def _resolve(entry: EntryFile, index: int, base: Path, source: str) -> ProgrammeEntry:
@@ -200,7 +204,7 @@ def parse_programme(text: str, source: str = "<programme>", base: Path | None = 
         raise ProgrammeError(validation_message(exc, source, ProgrammeFile, PROGRAMME_VERSION)) from None
     folder = base if base is not None else Path.cwd()
     entries = tuple(_resolve(e, i, folder, source) for i, e in enumerate(parsed.exercises))
-    return Programme(parsed.id, parsed.title, parsed.about, Path(source), entries)
+    return Programme(parsed.id, parsed.title, parsed.about, Path(source), entries, parsed.rest_between_s)
 
 
 def find_programme(path_or_name: str | Path) -> Path:

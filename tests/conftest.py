@@ -107,3 +107,10 @@ def make_video(tmp_path: Path) -> Callable[..., Path]:
         return write_video(tmp_path / name, block_frames(n, w, h, level), times, fps)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _history_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes the user's own history: live sets are saved by default (``posecheck live``)."""
+    if "POSECHECK_DB" not in os.environ:
+        monkeypatch.setenv("POSECHECK_DB", str(tmp_path_factory.mktemp("history") / "history.db"))

@@ -7,6 +7,7 @@ else a synthetic clip (nobody in it), and the committed bridge track.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import subprocess
@@ -224,3 +225,12 @@ def test_only_progress_runs_section_9_alone() -> None:
     assert not re.search(r"^== [1-7]\. ", out, re.MULTILINE), out
     assert "history: 280 sets, 2800 reps over 28 days" in out
     assert re.search(r"(PASS|MISS)  Progress page draw < 1 s", out), out
+
+
+def test_history_section_measures_the_frame_thread_and_the_writer() -> None:
+    from benchmarks.history import LOCK_S, bench_history
+
+    r = bench_history(1, frames=200)
+    assert all(_positive(v) for v in dataclasses.astuple(r)), r
+    assert r.locked_writes_waited_s >= LOCK_S * 0.9, "the writes really waited for the other program's lock"
+    assert bench.parse_sections("10") == ("history",)

@@ -156,7 +156,19 @@ def test_version_and_top_level_keys(tmp_path: Path) -> None:
     path.write_text(
         'schema_version = 1\nid = "x"\ntitle = "T x"\nname = "y"\n[[exercises]]\nexercise = "bridge"\n'
     )
-    assert "unknown key 'name'; allowed here: about, exercises, id, schema_version, title" in error_of(path)
+    allowed = "about, exercises, id, rest_between_s, schema_version, title"
+    assert f"unknown key 'name'; allowed here: {allowed}" in error_of(path)
+
+
+def test_rest_between_exercises(tmp_path: Path) -> None:
+    path = tmp_path / "rest.toml"
+    body = 'schema_version = 1\nid = "x"\ntitle = "T x"\n{rest}[[exercises]]\nexercise = "bridge"\n'
+    path.write_text(body.format(rest=""))
+    assert load_programme(path).rest_between_s == 20.0, "the default"
+    path.write_text(body.format(rest="rest_between_s = 5\n"))
+    assert load_programme(path).rest_between_s == 5.0
+    path.write_text(body.format(rest="rest_between_s = -1\n"))
+    assert "rest_between_s" in error_of(path)
 
 
 def test_a_rule_file_for_another_exercise(tmp_path: Path) -> None:

@@ -205,8 +205,13 @@ class HistoryStore:
         programme: str | None = None,
         started_at: datetime | None = None,
     ) -> int:
-        """Record that a session began; returns its id (for :meth:`add_rep` and the others)."""
+        """Record that a session began; returns its id (for :meth:`add_rep` and the others).
+
+        It is marked partial until :meth:`finish_session` says otherwise: a set cut short (the
+        app killed, the tab closed) is kept as partial with the reps written so far.
+        """
         row = self._new_row(exercise, rules_file, source, profile, programme, started_at)
+        row.partial = True
         with self._errors("starting a session"), self._session() as s, s.begin():
             s.add(row)
             s.flush()
@@ -242,11 +247,18 @@ class HistoryStore:
         )
 
     def add_rep(self, session_id: int, index: int, rep: RepEvent) -> None:
-        """Record rep number ``index`` (1, 2, ...) of a session as it happens."""
+        """Record rep number ``index`` (1, 2, ...) of a session as it happens; its counts grow with it."""
         with self._errors("saving a rep"), self._session() as s, s.begin():
             row = _rep_row(index, rep)
             row.session_id = session_id
             s.add(row)
+            session = s.get(SessionRow, session_id)
+            if session is not None:  # the counts of a set cut short are then right too
+                session.reps_total += 1
+                if rep.side == "left":
+                    session.reps_left = (session.reps_left or 0) + 1
+                elif rep.side == "right":
+                    session.reps_right = (session.reps_right or 0) + 1
 
     def add_hold(self, session_id: int, hold: HoldEvent) -> None:
         """Record a finished hold of a session as it happens."""

@@ -24,6 +24,8 @@ import numpy as np
 from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Cue, Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
+from posecheck.dose import HoldDone, holds_done
+from posecheck.history.live_sets import HistoryWriter, SetInfo, SetRecorder
 from posecheck.landmarks import PART_WORDS, side_index
 from posecheck.track import PersonLandmarks
 from posecheck.ui.speech import SpeechPlanner, Utterance
@@ -120,6 +122,8 @@ class LiveSnapshot:
     check: CameraCheck | None = None
     error: str = ""
     last_summary: SessionSummary | None = None  # of the last finished set
+    holds: tuple[HoldDone, ...] = ()  # finished holds of the current set (for the dose)
+    paused: bool = False
 
 
 class _EstimatorHolder:
@@ -210,6 +214,11 @@ class LiveSession:
         self._last_wall = -math.inf
         self._error = ""
         self._last_summary: SessionSummary | None = None
+        # history: where the next set is written, and the running set's recorder
+        self._record: tuple[HistoryWriter, SetInfo] | None = None
+        self._recorder: SetRecorder | None = None
+        self._holds: tuple[HoldDone, ...] = ()
+        self._paused = False
 
     # ----- set-up ------------------------------------------------------------------------------
     def _default_factory(self) -> Estimator:
@@ -233,6 +242,30 @@ class LiveSession:
         with self._lock:
             if rules != self._rules or self._pending_rules is not None:
                 self._pending_rules = rules
+
+    def record_to(self, writer: HistoryWriter | None, info: SetInfo | None) -> None:
+        """Save the sets that start from now on in the history (None: do not save)."""
+        with self._lock:
+            self._record = (writer, info) if writer is not None and info is not None else None
+
+    def pause(self, paused: bool) -> None:
+        """While paused (a rest between exercises) frames pass through uncoached and unsaved."""
+        with self._lock:
+            self._paused = paused
+
+    def next_set(
+        self, rules: RuleSet, judge: Callable[[SessionSummary], bool] | None = None
+    ) -> SessionSummary | None:
+        """End the running set now and coach the next one with ``rules``; ``judge(summary)`` says
+        whether the ended set is saved as partial (default: not)."""
+        with self._work_lock:
+            summary = self._finish_set_locked(judge)
+            with self._lock:
+                self._rules, self._pending_rules = rules, None
+                self._planner = (
+                    SpeechPlanner()
+                )  # the ended set's unsaid counts would talk over what comes next
+        return summary
 
     def warm_up(self) -> None:
         """Build the pose estimator in the background so the first frame is not slowed by it."""
@@ -277,7 +310,7 @@ class LiveSession:
         """Coach one RGB frame taken at ``t`` seconds (any clock) and return it drawn (in place)."""
         started = self._clock()
         with self._work_lock:
-            if self._closed:
+            if self._closed or self._paused:
                 return rgb
             try:
                 out = self._process_locked(rgb, t)
@@ -329,6 +362,9 @@ class LiveSession:
                 self._frames = 0
                 self._planner = SpeechPlanner()
                 self._error = ""
+                self._holds = ()
+                record = self._record
+            self._recorder = SetRecorder(*record) if record is not None else None
         if self._upright is not None:
             self._upright.size = (width, height)  # WebRTC may change the resolution mid-stream
             people = self._upright.detect(rgb, self._model_t)
@@ -345,6 +381,9 @@ class LiveSession:
         fb = self._coach.update(
             set_t, xy, person.z if person else None, person.visibility if person else None, len(people)
         )
+        holds = self._coach.counter.holds
+        if self._recorder is not None:  # only queues: the writes happen on the history's own thread
+            self._recorder.observe(self._coach.reps, holds)
         want = rules.camera.view
         light = brightness(rgb)
         check = CameraCheck(
@@ -360,6 +399,8 @@ class LiveSession:
             self._frames += 1
             self._fb = fb
             self._check = check
+            if len(holds) != len(self._holds):
+                self._holds = holds_done(holds)
             self._planner.observe(fb, self._clock(), rules.has_sides)
         drawn = fb
         if rescale and fb.landmarks is not None:
@@ -389,6 +430,8 @@ class LiveSession:
                 check=self._check,
                 error=self._error,
                 last_summary=self._last_summary,
+                holds=self._holds,
+                paused=self._paused,
             )
         if fb is None or self._coach is None:
             return base
@@ -425,14 +468,20 @@ class LiveSession:
         """streamlit-webrtc's on_video_ended callback: the camera stream stopped."""
         self.end_set()
 
-    def _finish_set_locked(self) -> SessionSummary | None:
+    def _finish_set_locked(
+        self, judge: Callable[[SessionSummary], bool] | None = None
+    ) -> SessionSummary | None:
         coach, self._coach = self._coach, None
+        recorder, self._recorder = self._recorder, None
         if coach is None or self._frames == 0:
             return None
         summary = coach.summary()
+        if recorder is not None:
+            recorder.finish(summary, judge(summary) if judge is not None else False)
         with self._lock:
             self._last_summary = summary
             self._fb = None
+            self._holds = ()
         return summary
 
     def close(self) -> None:

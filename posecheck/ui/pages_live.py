@@ -11,8 +11,9 @@ from posecheck.coach.feedback import SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.dose import dose_text, plan_from_rules
 from posecheck.errors import PosecheckError
+from posecheck.history.live_sets import HistoryWriter, SetInfo
 from posecheck.report import doubt_lines, uncounted_lines
-from posecheck.ui import display_path, pick_exercise, pick_rules, webrtc
+from posecheck.ui import display_path, history_ui, pick_exercise, pick_rules, webrtc
 from posecheck.ui.live import CameraCheck, LiveSession, LiveSnapshot
 from posecheck.ui.speech import Utterance, speech_html
 
@@ -36,14 +37,18 @@ CONNECT_HELP = """\
 SEVERITY_COLOURS = {"fault": "#d62728", "warn": "#c77c02", "info": "#2b8a3e"}
 
 
-def live_session(rules: RuleSet) -> LiveSession:
-    """This browser session's LiveSession (created on first use; never shared between sessions)."""
-    session = st.session_state.get(SESSION_KEY)
+def live_session(
+    rules: RuleSet, key: str = SESSION_KEY, writer: HistoryWriter | None = None, info: SetInfo | None = None
+) -> LiveSession:
+    """This browser session's LiveSession under ``key`` (created on first use; never shared between
+    sessions); its next sets are saved with ``info`` through ``writer`` (both None: not saved)."""
+    session = st.session_state.get(key)
     if not isinstance(session, LiveSession) or session.closed:
         session = LiveSession(rules)
-        st.session_state[SESSION_KEY] = session
-    else:
-        session.set_rules(rules)
+        st.session_state[key] = session
+    # Before the rules: a frame in between would start the new rules' set with the old set's info.
+    session.record_to(writer, info)
+    session.set_rules(rules)
     return session
 
 
@@ -146,7 +151,9 @@ def summary_view(summary: SessionSummary, rules: RuleSet) -> None:
         st.caption(note)
 
 
-def panel(session: LiveSession, rules: RuleSet, playing: bool, speak: bool) -> None:
+def panel(
+    session: LiveSession, rules: RuleSet, playing: bool, speak: bool, writer: HistoryWriter | None = None
+) -> None:
     """Counts, hold timer, current cue and camera check beside the video (refreshed while playing)."""
 
     @st.fragment(run_every=REFRESH_S if playing else None)
@@ -178,6 +185,8 @@ def panel(session: LiveSession, rules: RuleSet, playing: bool, speak: bool) -> N
                 f"{snap.process_ms:.0f} ms per frame · {snap.state or snap.phase} · {snap.posture}"
             )
         _speak(session, speak)
+        if writer is not None:
+            history_ui.history_line(writer)
         if ended is not None:
             summary_view(ended, rules)
 
@@ -205,7 +214,10 @@ def page() -> None:
     except PosecheckError as exc:
         st.error(str(exc))
         return
-    session = live_session(rules)
+    writer = history_ui.history_writer()
+    # Sets are saved as they are counted (see posecheck/history/live_sets.py); set by set, so a new
+    # rule file or profile applies from the next set.
+    session = live_session(rules, writer=writer, info=history_ui.set_info(exercise, path, "live"))
     left, right = st.columns([3, 2], gap="large")
     with left:
         ctx = webrtc_streamer(
@@ -237,4 +249,4 @@ def page() -> None:
             help="Counts, hold times and cues, spoken "
             "by your browser (rate limited; nothing leaves this computer).",
         )
-        panel(session, rules, playing, speak)
+        panel(session, rules, playing, speak, writer)
