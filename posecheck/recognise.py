@@ -32,6 +32,10 @@ MIN_SEGMENT_S = 2.0  # shorter segments are merged into their neighbours
 SWITCH_PENALTY = 1.5  # score a new segment must earn over staying (in window-scores)
 REP_WEIGHT = 1.0  # score of a window covered by a counted rep of the exercise
 HOLD_WEIGHT = 0.8  # ... by a counted hold (a still lying person is many holds' start position)
+# A rep longer than this (without a hold in it) weighs less per second: one count spread thin. A
+# relative rule that learnt its start on other footage can "count" one slow drift of 20 s across
+# another exercise's reps (knee rolls across glute bridges after a dead bug); real reps take 2-6 s.
+REP_FULL_S = 6.0
 POSTURE_WEIGHT = 0.25  # ... by the exercise's posture alone (never enough on its own: see COST)
 COST = 0.5  # what a window costs an exercise: without movement evidence "none" wins
 EXTEND_MAX_S = 1.0  # how far a segment may grow over its posture beyond its counted movement
@@ -103,13 +107,19 @@ def evidence(track: Track, rules: Mapping[str, RuleSet]) -> Evidence:
     for k, ex in enumerate(states[:-1]):
         rule = rules[ex]
         prepared = _prepared(track, rule, cache)
-        summary = score_prepared(rule, prepared).summary
-        reps = _mark(t, [(r.start_s, r.end_s) for r in summary.rep_events])
-        holds = _mark(t, [(h.start_s, h.end_s) for h in summary.holds]) & ~reps
+        moving, holding = np.zeros(len(t)), np.zeros(len(t))
+        for part in [prepared]:
+            summary = score_prepared(rule, part).summary
+            for r in summary.rep_events:
+                weight = REP_WEIGHT * min(1.0, REP_FULL_S / max(r.end_s - r.start_s, 1e-6))
+                moving = np.maximum(moving, weight * _mark(t, [(r.start_s, r.end_s)]))
+            holding = np.maximum(
+                holding, HOLD_WEIGHT * _mark(t, [(h.start_s, h.end_s) for h in summary.holds])
+            )
         allowed = {rule.posture.required, *rule.posture.also_allowed}
         posture = np.array([f.posture in allowed for f in prepared.frames], dtype=bool)
         postures[ex] = posture
-        frame_score = REP_WEIGHT * reps + HOLD_WEIGHT * holds + POSTURE_WEIGHT * posture - COST
+        frame_score = np.maximum(moving, holding) + POSTURE_WEIGHT * posture - COST
         scores[k] = np.bincount(win, weights=frame_score, minlength=n_win) / per_win
     return Evidence(states, t0 + HOP_S * np.arange(n_win), scores, t, postures)
 

@@ -205,8 +205,32 @@ def routine_eval(
         results.extend(match(n, parts, recognise(track, rules)))
     alone = {clip: [s.exercise for s in recognise(tr, rules) if s.exercise != NONE]
              for clip, tr in footage.others.items()}  # fmt: skip
-    return {"segments": [asdict(r) for r in results], "others": alone,
-            "summary": summarise(results, alone)}  # fmt: skip
+    # Every labelled clip alone, variants and looping animations too: the exercises found in it.
+    clips = {clip: (lab["exercise"], [s.exercise for s in recognise(tr, rules) if s.exercise != NONE])
+             for clip, (tr, lab) in labelled_tracks(labels_path, tracks_dir).items()}  # fmt: skip
+    summary = summarise(results, alone)
+    summary["clips_alone"] = len(clips)
+    summary["clips_alone_right_share"] = _share([found == [ex] for ex, found in clips.values()])
+    return {
+        "segments": [asdict(r) for r in results],
+        "others": alone,
+        "clips_alone": clips,
+        "summary": summary,
+    }
+
+
+def labelled_tracks(
+    labels_path: str | Path, tracks_dir: str | Path
+) -> dict[str, tuple[Track, dict[str, Any]]]:
+    """Every labelled video clip of the ten exercises with its committed track (pictures left out)."""
+    out = {}
+    for clip, lab in labelled_clips(load_labels(labels_path)):
+        path = track_path_for(Path(tracks_dir), clip)
+        if path.is_file():
+            track = Track.load(path)
+            if len(track) > 1:
+                out[clip] = (track, lab)
+    return out
 
 
 def summarise(results: list[SegmentResult], alone: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -214,6 +238,10 @@ def summarise(results: list[SegmentResult], alone: Mapping[str, list[str]]) -> d
     right = [r for r in results if r.found == r.exercise]
     edges = [abs(e) for r in right for e in (r.start_error_s, r.end_error_s)]
     clip_edges = [abs(e) for r in right for e in (r.clip_start_error_s, r.clip_end_error_s)]
+    # Where set-up ends is not labelled: a start anywhere from the clip's first frame to the first rep
+    # is right (an end likewise), and the error is the distance to that stretch.
+    either = [_outside(r.clip_start_error_s, r.start_error_s) for r in right]
+    either += [_outside(r.end_error_s, r.clip_end_error_s) for r in right]
     labelled = [r for r in results if r.label_reps is not None]
     return {
         "segments": len(results),
@@ -225,6 +253,8 @@ def summarise(results: list[SegmentResult], alone: Mapping[str, list[str]]) -> d
         "median_boundary_error_s": statistics.median(edges) if edges else None,
         "boundaries_within_2s_share": sum(e <= BOUNDARY_OK_S for e in edges) / len(edges) if edges else None,
         # A segment found as another exercise (or none) has no count of its own exercise: not exact.
+        "edges_within_2s_share": _share([e <= BOUNDARY_OK_S for e in either]),
+        "median_edge_error_s": statistics.median(either) if either else None,
         "clip_edges_within_2s_share": sum(e <= BOUNDARY_OK_S for e in clip_edges) / len(clip_edges)
         if clip_edges
         else None,
@@ -239,6 +269,12 @@ def summarise(results: list[SegmentResult], alone: Mapping[str, list[str]]) -> d
         "others": len(alone),
         "others_none_share": sum(not v for v in alone.values()) / len(alone) if alone else None,
     }
+
+
+def _outside(after_early: float, before_late: float) -> float:
+    """How far an edge lies outside the stretch from the earlier labelled edge to the later one, given
+    its errors against both (found - earlier, found - later)."""
+    return 0.0 if after_early >= 0.0 >= before_late else min(abs(after_early), abs(before_late))
 
 
 def _share(flags: list[bool]) -> float | None:
@@ -264,14 +300,19 @@ def format_routine(report: dict[str, Any]) -> str:
         "",
         f"routine: {s['segments']} labelled segments; exercise right {pct(s['exercise_right_share'])} "
         f"({pct(s['exercise_right_where_counted_share'])} of those the exercise given counts reps on); "
-        f"boundaries within {BOUNDARY_OK_S:.0f} s {pct(s['boundaries_within_2s_share'])} "
-        f"(median error {s['median_boundary_error_s'] or 0:.2f} s; from the labelled first rep's start to the "
-        f"last one's end; the clips' own edges, set-up included: {pct(s['clip_edges_within_2s_share'])})",
+        f"edges within {BOUNDARY_OK_S:.0f} s {pct(s['edges_within_2s_share'])} of the stretch from the clip's "
+        f"edge to its first (last) labelled rep (median {s['median_edge_error_s'] or 0:.2f} s); of the reps' "
+        f"edges {pct(s['boundaries_within_2s_share'])}, of the clips' own {pct(s['clip_edges_within_2s_share'])}",
         f"counts: exact {pct(s['counts_exact_share'])} found vs {pct(s['given_exact_share'])} with the exercise "
         f"given; same as given on {pct(s['counts_as_given_share'])} of rightly found segments",
         f"other/ clips alone found as none: {pct(s['others_none_share'])} of {s['others']}",
+        f"labelled clips alone (variants and looping animations too) found as their exercise only: "
+        f"{pct(s['clips_alone_right_share'])} of {s['clips_alone']}",
     ]
     for clip, found in report["others"].items():
         if found:
             lines.append(f"  other clip {clip}: found {', '.join(found)}")
+    for clip, (exercise, found) in report["clips_alone"].items():
+        if found != [exercise]:
+            lines.append(f"  {exercise} clip {clip} alone: found {', '.join(found) or 'none'}")
     return "\n".join(lines)
