@@ -40,6 +40,7 @@ POSTURE_WEIGHT = 0.25  # ... by the exercise's posture alone (never enough on it
 COST = 0.5  # what a window costs an exercise: without movement evidence "none" wins
 EXTEND_MAX_S = 1.0  # how far a segment may grow over its posture beyond its counted movement
 EXTEND_GAP_S = 0.5  # frames out of the posture tolerated while growing (a wobbly reading)
+COUNT_FROM_S = (0.0, 1.0, 2.0)  # a segment is counted from its start and from these seconds later
 
 
 @dataclass(frozen=True)
@@ -220,12 +221,27 @@ def count_segment(track: Track, seg: Segment, rules: Mapping[str, RuleSet]) -> S
     """``seg`` with the reps and holds its own rule set counts on its part of the track."""
     if seg.exercise == NONE:
         return seg
-    part = sub_track(track, seg.start_s, seg.end_s) if not _whole(track, seg) else track
-    summary = score_prepared(rules[seg.exercise], prepare_for(part, rules[seg.exercise])).summary
+    rule = rules[seg.exercise]
+    if _whole(track, seg):
+        summary = score_prepared(rule, prepare_for(track, rule)).summary
+    else:
+        # The first second may still be the footage before (its start position would be learnt by
+        # a relative rule): counted from each of the first seconds, the most reps found is kept.
+        tries = []
+        for late in COUNT_FROM_S:
+            if seg.start_s + late < seg.end_s - MIN_SEGMENT_S / 2:
+                part = sub_track(track, seg.start_s + late, seg.end_s)
+                tries.append(score_prepared(rule, prepare_for(part, rule)).summary)
+        summary = max(tries, key=lambda s: (s.reps_total, len(s.holds)))
     holds = tuple(h.seconds for h in summary.holds)
     return Segment(
         seg.exercise, seg.start_s, seg.end_s, seg.confidence, summary.reps_total, len(holds), holds
     )
+
+
+def _counts(rule: RuleSet, seg: Segment) -> bool:
+    """Whether the rules counted what their exercise is made of on ``seg`` (reps, or holds too)."""
+    return bool(seg.reps) or (rule.kind != "reps" and bool(seg.holds))
 
 
 def _whole(track: Track, seg: Segment) -> bool:
@@ -246,4 +262,14 @@ def recognise(track: Track, rules: Mapping[str, RuleSet] | None = None) -> list[
     if len(track) == 1:  # a picture has no movement to tell the exercise by
         return [Segment(NONE, float(track.t[0]), end_s, 0.0)]
     ev = evidence(track, rules)
+    counted = [count_segment(track, s, rules) for s in segment(ev, end_s)]
+    # A segment on which its own rules, run on it alone, count nothing got its evidence from a rule
+    # carried over from the footage before: that evidence is dropped and the segments found again.
+    empty = [s for s in counted if s.exercise != NONE and not _counts(rules[s.exercise], s)]
+    if not empty:
+        return counted
+    for s in empty:
+        k = ev.states.index(s.exercise)
+        inside = (ev.starts >= s.start_s - HOP_S) & (ev.starts < s.end_s)
+        ev.scores[k, inside] = np.minimum(ev.scores[k, inside], POSTURE_WEIGHT - COST)
     return [count_segment(track, s, rules) for s in segment(ev, end_s)]
