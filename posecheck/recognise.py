@@ -108,15 +108,12 @@ def evidence(track: Track, rules: Mapping[str, RuleSet]) -> Evidence:
     for k, ex in enumerate(states[:-1]):
         rule = rules[ex]
         prepared = _prepared(track, rule, cache)
-        moving, holding = np.zeros(len(t)), np.zeros(len(t))
-        for part in [prepared]:
-            summary = score_prepared(rule, part).summary
-            for r in summary.rep_events:
-                weight = REP_WEIGHT * min(1.0, REP_FULL_S / max(r.end_s - r.start_s, 1e-6))
-                moving = np.maximum(moving, weight * _mark(t, [(r.start_s, r.end_s)]))
-            holding = np.maximum(
-                holding, HOLD_WEIGHT * _mark(t, [(h.start_s, h.end_s) for h in summary.holds])
-            )
+        summary = score_prepared(rule, prepared).summary
+        moving = np.zeros(len(t))
+        for r in summary.rep_events:
+            weight = REP_WEIGHT * min(1.0, REP_FULL_S / max(r.end_s - r.start_s, 1e-6))
+            moving = np.maximum(moving, weight * _mark(t, [(r.start_s, r.end_s)]))
+        holding = HOLD_WEIGHT * _mark(t, [(h.start_s, h.end_s) for h in summary.holds])
         allowed = {rule.posture.required, *rule.posture.also_allowed}
         posture = np.array([f.posture in allowed for f in prepared.frames], dtype=bool)
         postures[ex] = posture
