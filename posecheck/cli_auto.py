@@ -71,7 +71,7 @@ def cmd_analyze_auto(args: argparse.Namespace) -> int:
 
 def cmd_eval_routine(args: argparse.Namespace) -> int:
     """The routine eval: labelled clips joined with other footage, recognised and measured."""
-    from posecheck.routine import format_routine, routine_eval
+    from posecheck.routine_eval import format_routine, routine_eval
 
     if not args.tracks:
         raise PosecheckError("--variants routine joins the saved tracks: add --tracks")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.cli import main
-from posecheck.routine import join_tracks
+from posecheck.routine_eval import join_tracks
 from posecheck.track import Track
 from tests.test_batch import TRACKS, summary, tuned_rules
 

@@ -12,7 +12,7 @@ from posecheck.cli import main
 from posecheck.coach.loader import load_all
 from posecheck.evaluate import load_labels
 from posecheck.recognise import NONE, best_path, recognise
-from posecheck.routine import activity, join_tracks, routine_eval
+from posecheck.routine_eval import activity, join_tracks, routine_eval
 from posecheck.track import Track
 from tests.conftest import REPO, ffmpeg
 from tests.test_cli import one_line_error
