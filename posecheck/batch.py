@@ -98,6 +98,7 @@ def _previous(task: BatchTask, stamp_now: dict[str, Any]) -> tuple[str, dict[str
     # A re-scored folder has no annotated video by design (that needs the model): not a reason to redo it.
     video_ok = (
         not task.annotate
+        or task.exercise == "auto"  # a recognising analysis draws no video (see recognise_run)
         or stamp.get("kind") != "video"
         or any(stamp.get(k) for k in ("annotated", "rescored"))
     )
@@ -127,6 +128,14 @@ def _analyse(task: BatchTask, mode: str, staging: Path) -> tuple[dict[str, Any],
     from posecheck.track import Track
     from posecheck.video import check_input_path
 
+    if task.exercise == "auto":
+        from posecheck.batch_auto import analyse_auto
+
+        path = check_input_path(task.path)
+        report, action, kind = analyse_auto(
+            task.rules_text, task.rules_source, path, mode, Path(task.result_dir), staging
+        )
+        return report, action, "", kind
     rules = parse_rules(task.rules_text, task.rules_source)
     if rules.exercise != task.exercise:
         raise PosecheckError(f"{task.rules_source} is for '{rules.exercise}', not '{task.exercise}'")
@@ -156,6 +165,10 @@ def _row(task: BatchTask, **values: Any) -> dict[str, Any]:
 
 
 def _report_columns(report: dict[str, Any]) -> dict[str, Any]:
+    if "segments" in report:  # --exercise auto
+        from posecheck.batch_auto import auto_columns
+
+        return auto_columns(report)
     reps = report.get("reps", {})
     note = f"partial: {report.get('stop_reason', '')}" if report.get("partial") else ""
     return {

@@ -17,10 +17,6 @@ from posecheck.errors import InputError
 
 # What a folder contributes: videos and landmark tracks (a stray picture is not a session).
 FOLDER_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".npz")
-AUTO_NOT_YET = (
-    "--exercise auto (recognising the exercise) is not available yet; "
-    "pass the exercise id (see 'posecheck exercises') or a manifest CSV with an exercise column"
-)
 
 
 @dataclass(frozen=True)
@@ -96,19 +92,16 @@ def with_exercises(items: Sequence[BatchItem], default: str | None) -> list[Batc
     """Fill in ``default`` where no manifest named the exercise; check every exercise; drop duplicates."""
     from posecheck.coach.loader import check_exercise
 
-    if default == "auto":
-        raise InputError(AUTO_NOT_YET)
     out: list[BatchItem] = []
     seen: set[tuple[Path, str]] = set()
     for item in items:
         exercise = item.exercise or default
         if exercise is None:
             raise InputError(
-                f"no exercise for {item.path}: pass --exercise ID; {AUTO_NOT_YET.split('; ')[0]}"
+                f"no exercise for {item.path}: pass --exercise ID, or --exercise auto to find it"
             )
-        if exercise == "auto":
-            raise InputError(AUTO_NOT_YET)
-        check_exercise(exercise)
+        if exercise != "auto":  # auto: recognised per input (posecheck/recognise.py)
+            check_exercise(exercise)
         key = (item.path, exercise)
         if key not in seen:  # the same recording named twice is analysed once
             seen.add(key)

@@ -34,7 +34,12 @@ def _rules_texts(exercises: set[str], rules_file: str | None) -> dict[str, tuple
 
     texts: dict[str, tuple[str, str]] = {}
     tuned = load_rules(rules_file).exercise if rules_file else None
-    if tuned is not None and tuned not in exercises:
+    if "auto" in exercises:  # every rule set, the tuned one in place of its exercise's
+        from posecheck.batch_auto import auto_rules_text
+
+        texts["auto"] = auto_rules_text(rules_file)
+        exercises = exercises - {"auto"}
+    elif tuned is not None and tuned not in exercises:
         raise InputError(
             f"--rules {rules_file} is for '{tuned}', and no input is; pass that exercise's inputs"
         )

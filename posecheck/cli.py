@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="analyse a video, image or saved track")
     p.add_argument("input", help="video (mp4, mov, webm, gif), image (jpg, png) or track (.npz)")
-    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises')")
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises'), or auto")
     p.add_argument("--out", "-o", required=True, help="output folder (must be new or empty unless --force)")
     p.add_argument("--rules", help="a rule file to use instead of the shipped one")
     p.add_argument("--model", help="a MediaPipe pose landmarker .task file (default: built offline)")
@@ -419,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--variants",
         help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all; "
-        f"{', '.join(TRACK_ONLY_VARIANTS)} are made from --tracks only)",
+        f"{', '.join(TRACK_ONLY_VARIANTS)} are made from --tracks only); or routine (with --tracks)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
@@ -444,12 +444,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_app)
+    from posecheck.cli_auto import add_auto  # analyze --exercise auto, eval --variants routine
     from posecheck.cli_batch import add_parser as add_batch_parser
-
-    add_batch_parser(sub)
     from posecheck.cli_tune import add_parser as add_tune_parser
 
+    add_batch_parser(sub)
     add_tune_parser(sub)
+    add_auto(sub)
     return parser
 
 

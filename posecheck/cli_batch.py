@@ -40,7 +40,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--exercise",
         "-e",
-        help="exercise id for inputs a manifest does not name ('auto' is not available yet)",
+        help="exercise id for inputs a manifest does not name, or auto: find the exercises in each",
     )
     p.add_argument("--workers", "-j", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4 (faster)")

@@ -188,7 +188,6 @@ def test_folder_is_read_one_level_deep(tmp_path: Path) -> None:
     ("args", "message"),
     [
         ([], "pass --exercise ID"),
-        (["-e", "auto"], "--exercise auto (recognising the exercise) is not available yet"),
         (["-e", "brige"], "did you mean 'bridge'"),
         (["-e", "bridge", "--rules", "missing.toml"], "rule file not found"),
         (["-e", "bridge", "--workers", "0"], "--workers 0"),

@@ -283,6 +283,10 @@ def results(view: AnalysisView, rules_now: RuleSet) -> None:
 def page() -> None:
     """The video analysis page."""
     st.title("Analyse a video")
+    if st.toggle("Find the exercise", key="find_exercise", help="a recording of one or several exercises"):
+        from posecheck.ui.find_exercise import find_section
+
+        return find_section(MAX_UPLOAD_MB)
     top = st.columns(2)
     with top[0]:
         exercise = pick_exercise("analyze")
