@@ -174,19 +174,24 @@ def test_changed_rules_moves_a_target_bound() -> None:
     assert "->" in what
 
 
-def test_only_coach_runs_section_4_alone() -> None:
-    # The documented quick check (README): the script alone, section 4 only, no footage needed.
-    if not PHONE_TRACK.is_file():
-        pytest.skip(f"the committed track {PHONE_TRACK} is missing")
+def run_only(sections: str) -> str:
+    """``benchmarks/run.py --only SECTIONS --quick`` in a fresh process: its output (it must succeed)."""
     done = subprocess.run(
-        [sys.executable, str(RUN), "--only", "coach", "--quick"],
+        [sys.executable, str(RUN), "--only", sections, "--quick"],
         capture_output=True,
         text=True,
         check=False,
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    out = done.stdout
+    return done.stdout
+
+
+def test_only_coach_runs_section_4_alone() -> None:
+    # The documented quick check (README): the script alone, section 4 only, no footage needed.
+    if not PHONE_TRACK.is_file():
+        pytest.skip(f"the committed track {PHONE_TRACK} is missing")
+    out = run_only("coach")
     assert "== 4. coach alone on a recorded track (2000 frames," in out
     assert not re.search(r"^== [12356]\. ", out, re.MULTILINE), out
     wall = re.search(r"Coach\.update: ([0-9.]+) us/frame wall", out)
@@ -212,15 +217,7 @@ def test_progress_figures(figures: dict[str, Any]) -> None:
 
 
 def test_only_progress_runs_section_9_alone() -> None:
-    done = subprocess.run(
-        [sys.executable, str(RUN), "--only", "9", "--quick"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    out = done.stdout
+    out = run_only("9")
     assert "== 9. Progress page and report: a history of 28 days ==" in out
     assert not re.search(r"^== [1-7]\. ", out, re.MULTILINE), out
     assert "history: 280 sets, 2800 reps over 28 days" in out

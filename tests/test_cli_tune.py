@@ -10,6 +10,21 @@ from posecheck.coach.loader import load_exercise
 from tests.test_suggest import bridges
 
 
+def tune_args(labels: Path, tracks: Path, out: Path) -> list[str]:
+    """``posecheck tune`` for the bridge with these labels, tracks and output file."""
+    return [
+        "tune",
+        "--exercise",
+        "bridge",
+        "--labels",
+        str(labels),
+        "--tracks",
+        str(tracks),
+        "--out",
+        str(out),
+    ]
+
+
 @pytest.fixture()
 def labelled(tmp_path: Path) -> tuple[Path, Path]:
     """Tracks of half and full bridges, and a labels.json counting only the full ones."""
@@ -35,17 +50,7 @@ def test_tune_prints_agreement_and_writes_a_file_analyze_uses(
 ) -> None:
     labels, tracks = labelled
     out = tmp_path / "tuned.toml"
-    args = [
-        "tune",
-        "--exercise",
-        "bridge",
-        "--labels",
-        str(labels),
-        "--tracks",
-        str(tracks),
-        "--out",
-        str(out),
-    ]
+    args = tune_args(labels, tracks, out)
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "tuning bridge on 3 sessions" in printed
@@ -71,7 +76,7 @@ def test_tune_refuses_to_overwrite_without_force(
     labels, tracks = labelled
     out = tmp_path / "tuned.toml"
     out.write_text("mine", encoding="utf-8")
-    args = ["tune", "-e", "bridge", "--labels", str(labels), "--tracks", str(tracks), "--out", str(out)]
+    args = tune_args(labels, tracks, out)
     assert main(args) == 2
     assert "tuned.toml exists; pass --force" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "mine"
@@ -102,17 +107,7 @@ def test_tune_bad_input_is_one_line(
         labels.write_text(json.dumps(data), encoding="utf-8")
     else:
         labels.unlink()
-    args = [
-        "tune",
-        "-e",
-        "bridge",
-        "--labels",
-        str(labels),
-        "--tracks",
-        str(tracks),
-        "--out",
-        str(tmp_path / "t.toml"),
-    ]
+    args = tune_args(labels, tracks, tmp_path / "t.toml")
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("posecheck: error: ") and says in err and "\n" not in err

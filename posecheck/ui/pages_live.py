@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import uuid
+from typing import Any
 
 import streamlit as st
 
@@ -193,10 +194,29 @@ def panel(
     refresh()
 
 
-def page() -> None:
-    """The live coaching page."""
+def camera_stream(key: str, session: LiveSession, rtc_configuration: Any, end_set_with_stream: bool) -> Any:
+    """The browser's camera, each frame coached by ``session`` and sent back drawn (streamlit-webrtc).
+
+    ``end_set_with_stream``: the set ends when the stream does (the live page's STOP); the routine
+    keeps its set open so a lost camera, once back, goes on counting the same exercise.
+    """
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    return webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc_configuration,
+        media_stream_constraints=MEDIA_CONSTRAINTS,
+        video_frame_callback=session.process,
+        on_video_ended=session.on_stream_ended if end_set_with_stream else None,
+        # Frames that arrive while the model is busy are dropped: the newest frame is coached.
+        async_processing=True,
+        video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
+    )
+
+
+def page() -> None:
+    """The live coaching page."""
     st.title("Live coach")
     top = st.columns(2)
     with top[0]:
@@ -220,17 +240,7 @@ def page() -> None:
     session = live_session(rules, writer=writer, info=history_ui.set_info(exercise, path, "live"))
     left, right = st.columns([3, 2], gap="large")
     with left:
-        ctx = webrtc_streamer(
-            key="live",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=rtc_configuration,
-            media_stream_constraints=MEDIA_CONSTRAINTS,
-            video_frame_callback=session.process,
-            on_video_ended=session.on_stream_ended,
-            # Frames that arrive while the model is busy are dropped: the newest frame is coached.
-            async_processing=True,
-            video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
-        )
+        ctx = camera_stream("live", session, rtc_configuration, end_set_with_stream=True)
         st.caption(
             f"Press START and allow the camera. Rules: {display_path(path)}. The video is processed on this "
             "computer and never stored or sent anywhere."

@@ -23,12 +23,7 @@ from posecheck.programme import DEFAULT_PROGRAMME, Programme, load_programme, sh
 from posecheck.routine import Routine, dose_done
 from posecheck.ui import history_ui, webrtc
 from posecheck.ui.live import LiveSession
-from posecheck.ui.pages_live import (
-    MEDIA_CONSTRAINTS,
-    REFRESH_S,
-    instructions,
-    live_session,
-)
+from posecheck.ui.pages_live import REFRESH_S, camera_stream, instructions, live_session
 from posecheck.ui.routine_views import live_counts, progress, summary_view
 from posecheck.ui.speech import Utterance, speech_html
 
@@ -229,8 +224,6 @@ def _buttons(state: RoutineState, session: LiveSession) -> None:
 
 def page() -> None:
     """The routine page."""
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
     st.title("Routine")
     # Everything above the video sits in one container: a part that comes and goes (a warning, an
     # exercise's note) must not move the video component, or Streamlit would remount it and cut the camera.
@@ -256,16 +249,7 @@ def page() -> None:
         _header(state)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        ctx = webrtc_streamer(
-            key="routine",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=rtc_configuration,
-            media_stream_constraints=MEDIA_CONSTRAINTS,
-            video_frame_callback=session.process,
-            # A lost camera does not end the set: when it is back, the same exercise goes on counting.
-            async_processing=True,
-            video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
-        )
+        ctx = camera_stream("routine", session, rtc_configuration, end_set_with_stream=False)
         st.caption(
             "Press START once: the routine moves on by itself when an exercise's dose is done. The video "
             "is processed on this computer and never stored; each set's numbers are saved in your history."

@@ -13,6 +13,7 @@ and Chromium is allowed loopback candidates.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -129,19 +130,14 @@ def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("history") / "history.db"
 
 
-@pytest.fixture(scope="session")
-def app_url(tuned_dir: Path, history_db: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on 127.0.0.1 and a free port, for the whole test session."""
+@contextlib.contextmanager
+def running_app(log_name: str, **env_extra: str) -> Iterator[str]:
+    """``streamlit run app.py`` on 127.0.0.1 and a free port, with extra environment variables."""
     _skip_unless_ready()
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit-e2e.log"
-    env = dict(
-        os.environ,
-        POSECHECK_WEBRTC_LOOPBACK="1",
-        POSECHECK_TUNED_DIR=str(tuned_dir),
-        POSECHECK_DB=str(history_db),
-    )
+    log = ARTIFACTS / log_name
+    env = dict(os.environ, POSECHECK_WEBRTC_LOOPBACK="1", **env_extra)
     env.pop("POSECHECK_ICE_SERVERS", None)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
@@ -164,6 +160,15 @@ def app_url(tuned_dir: Path, history_db: Path) -> Iterator[str]:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def app_url(tuned_dir: Path, history_db: Path) -> Iterator[str]:
+    """The app for the whole test session, saving tuned files and history in temporary places."""
+    with running_app(
+        "streamlit-e2e.log", POSECHECK_TUNED_DIR=str(tuned_dir), POSECHECK_DB=str(history_db)
+    ) as url:
+        yield url
 
 
 # Injected into every frame before its scripts run. It watches the camera stream the page opens and

@@ -8,11 +8,9 @@ a test programme of two exercises with small doses. The fake camera loops the re
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -22,12 +20,9 @@ from typing import Any
 
 import pytest
 from conftest import (  # type: ignore[import-not-found]
-    ARTIFACTS,
     REPO,
-    _skip_unless_ready,
-    _wait_healthy,
-    free_port,
     record,
+    running_app,
     shot,
 )
 from test_app_e2e import metric_int, wait_for, webrtc_frame  # type: ignore[import-not-found]
@@ -50,37 +45,6 @@ reps = 1
 exercise = "bridge"
 reps = 2
 """
-
-
-@contextlib.contextmanager
-def running_app(log_name: str, **env_extra: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port with extra environment variables."""
-    _skip_unless_ready()
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / log_name
-    env = dict(os.environ, POSECHECK_WEBRTC_LOOPBACK="1", **env_extra)
-    env.pop("POSECHECK_ICE_SERVERS", None)
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
-        yield url
-    finally:
-        try:  # only the process group we started
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
