@@ -81,6 +81,8 @@ from posecheck.analyze import analyze_track
 from posecheck.coach.loader import load_rules
 from posecheck.track import Track
 from posecheck.ui.history_save import offer, save_choice, to_keep
+from posecheck.ui.history_ui import profile_box
+profile_box()
 if "extra" not in st.session_state:
     rules = load_rules(Path(RULES))
     result = analyze_track(Track.load(Path(TRACK)), rules, Path(OUT), force=True)
@@ -95,7 +97,7 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_string(sys.argv[1], default_timeout=120).run()
 shown = [at.success, at.warning, at.info]
 before = sum(len(x) for x in shown)
-at.text_input(key="analyze_profile").set_value("ann")
+at.text_input(key="profile").set_value("ann")
 at.checkbox(key="analyze_save").check().run()
 at.run()  # a rerun (any widget) must not save it again
 print(json.dumps({"before": before, "success": [s.value for s in at.success], "warning": [w.value for w in at.warning],

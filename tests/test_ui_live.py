@@ -14,7 +14,7 @@ from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import person_frames
 from posecheck.track import PersonLandmarks, Track
 from posecheck.ui import webrtc
-from posecheck.ui.live import LiveSession, brightness, missing_parts
+from posecheck.ui.live import STREAM_GONE_S, LiveSession, brightness, missing_parts
 from posecheck.ui.speech import SpeechLimiter, SpeechPlanner, number_words, speech_html
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,6 +135,26 @@ def test_counts_rise_on_a_recorded_bridge(bridge_rules, bridge_track: Track) -> 
     assert snap.reps_total == BRIDGE_REPS
     assert snap.t == pytest.approx(float(bridge_track.t[-1] - bridge_track.t[0]), abs=0.1)
     summary = session.end_set()
+    assert summary is not None and summary.reps_total == BRIDGE_REPS
+    assert session.snapshot().last_summary is summary
+
+
+def test_a_page_reading_no_stream_for_a_moment_does_not_end_a_set_that_still_gets_frames(
+    bridge_rules, bridge_track: Track
+) -> None:  # type: ignore[no-untyped-def]
+    # Under load a page rerun can read "not playing" while frames still arrive (another browser
+    # session starting): the set goes on; only STREAM_GONE_S without a frame ends it.
+    now = [0.0]
+    session = LiveSession(
+        bridge_rules, estimator_factory=lambda: ReplayEstimator(bridge_track), clock=lambda: now[0]
+    )
+    feed_track(session, bridge_track)
+    assert session.snapshot().reps_total == BRIDGE_REPS
+    now[0] += STREAM_GONE_S - 1.0
+    assert session.end_set_if_gone() is None
+    assert session.snapshot().reps_total == BRIDGE_REPS, "the running set kept its count"
+    now[0] += 1.0
+    summary = session.end_set_if_gone()
     assert summary is not None and summary.reps_total == BRIDGE_REPS
     assert session.snapshot().last_summary is summary
 

@@ -1,7 +1,8 @@
 """The analyse page's choice to keep a result in the history, as ``posecheck analyze --save`` does.
 
 :func:`keep` is plain Python (tested without Streamlit); :func:`save_choice` and :func:`offer`
-are the widgets. A history that cannot be written is one warning line: the analysis stays shown.
+are the widgets. The profile is the sidebar's, one per browser session as for live sets. A history
+that cannot be written is one warning line: the analysis stays shown.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from posecheck.errors import HistoryError
 from posecheck.history import HistoryStore
 
 SAVE_KEY = "analyze_save"
-PROFILE_KEY = "analyze_profile"
 OUTCOME = "history"  # key of the outcome in an AnalysisView's ``extra``
 
 
@@ -63,24 +63,24 @@ def to_keep(summary: SessionSummary, rules_file: str | Path, report: dict[str, A
 
 
 def save_choice() -> tuple[bool, str | None]:
-    """The checkbox and the optional profile name; (save?, profile)."""
+    """The checkbox; (save?, the sidebar's profile name or None)."""
     import streamlit as st
 
-    cols = st.columns([1, 2])
-    save = cols[0].checkbox(
+    from posecheck.ui.history_ui import current_profile
+
+    profile = current_profile()
+    save = st.checkbox(
         "Save in my history",
         key=SAVE_KEY,
-        help="Keep the counts of this video (numbers only, never the video) for the Progress page.",
+        help="Keep the counts of this video (numbers only, never the video) for the Progress page. "
+        "A physiotherapist analysing several people's videos keeps each person's apart with the "
+        "sidebar's profile name.",
     )
-    profile = cols[1].text_input(
-        "Profile (optional)",
-        key=PROFILE_KEY,
-        max_chars=64,
-        disabled=not save,
-        placeholder="whose history, e.g. a name",
-        help="A physiotherapist analysing several people's videos keeps each person's apart.",
-    )
-    return save, (profile.strip() or None) if save else None
+    if save:
+        st.caption(
+            f"Saved under the profile {profile!r} (the sidebar's)." if profile else "Saved without a profile."
+        )
+    return save, profile if save else None
 
 
 def offer(extra: dict[str, Any], save: bool, profile: str | None) -> None:

@@ -40,6 +40,10 @@ LOG = logging.getLogger(__name__)
 DARK_BRIGHTNESS = 40.0  # mean pixel value (0-255) below which the picture is too dark for the model
 FPS_WINDOW_S = 2.0
 ACTIVE_S = 1.0  # a frame within this many seconds means the camera is streaming
+# No frame for this long: the stream is gone even if streamlit-webrtc never said so. Longer than any
+# gap between coached frames on a loaded machine, so a page that reads "not playing" for a moment
+# while frames still arrive (a rerun while another browser session starts) never ends a running set.
+STREAM_GONE_S = 5.0
 MAX_STEP_S = 2.0  # a longer gap between frame times is a restart of the stream, not elapsed time
 FALLBACK_STEP_S = 1 / 30
 
@@ -463,6 +467,13 @@ class LiveSession:
             if had_set:  # an idle page keeps a warmed-up model ready for START
                 self._holder.release()
         return summary
+
+    def end_set_if_gone(self) -> SessionSummary | None:
+        """End the set when no frame has come for ``STREAM_GONE_S`` (the page saw no stream): a
+        dropped connection whose end was never reported. A stream still sending frames goes on."""
+        with self._lock:
+            gone = self._clock() - self._last_wall >= STREAM_GONE_S
+        return self.end_set() if gone else None
 
     def on_stream_ended(self) -> None:
         """streamlit-webrtc's on_video_ended callback: the camera stream stopped."""

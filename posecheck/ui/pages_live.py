@@ -249,7 +249,8 @@ def page() -> None:
             st.markdown(CONNECT_HELP)
     playing = bool(ctx.state.playing)
     if not playing and not ctx.state.signalling:
-        session.end_set()  # no-op unless a set was running (e.g. the stream dropped)
+        # STOP ends the set through on_video_ended; this catches a stream that dropped unreported.
+        session.end_set_if_gone()
         session.warm_up()  # load the pose model now, so START shows the overlay at once
     with right:
         speak = st.toggle(

@@ -118,21 +118,20 @@ def test_analysed_video_saved_from_the_analyse_page_shows_on_progress(
 
     who = "e2e_analyse"
     page = new_page(1400, 2000)
-    page.goto(f"{app_url}/analyze?exercise=bridge")
+    # The profile comes from the address into the sidebar's box, as a physiotherapist's link would set it.
+    page.goto(f"{app_url}/analyze?exercise=bridge&profile={who}")
     page.wait_for_selector('[data-testid="stFileUploader"]', timeout=60_000)
-    # The name box is enabled by ticking the box (after the rerun that follows it). A click while
-    # the page is still being redrawn after loading can be lost: tick until the box says so.
+    profile = page.locator('[data-testid="stSidebar"] input[aria-label="Profile (optional)"]')
+    assert profile.input_value() == who
+    # A click while the page is still being redrawn after loading can be lost: tick until it shows.
     box = page.get_by_role("checkbox", name="Save in my history")
-    profile = page.locator('input[aria-label="Profile (optional)"]:not([disabled])')
 
     def ticked() -> bool:
         if not box.is_checked():
-            page.get_by_text("Save in my history").click()
-        return profile.count() == 1
+            page.get_by_text("Save in my history", exact=True).click()
+        return box.is_checked()
 
-    wait_for("the profile box to be enabled", ticked, 60, every_s=2)
-    profile.fill(who)
-    profile.press("Enter")
+    wait_for("the box to be ticked", ticked, 60, every_s=2)
     page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(BRIDGE_CLIP))
     page.get_by_role("button", name="Analyse", exact=True).click()
     page.get_by_text(f"Saved in the history for {who} as session").wait_for(timeout=300_000)
