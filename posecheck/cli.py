@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import signal
 import sys
@@ -207,47 +206,6 @@ def _save_to_history(args: argparse.Namespace, summary: SessionSummary, partial:
     print(f"saved in the history as session {session_id} ({store.location})")
 
 
-def _parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise PosecheckError(f"--since {text}: not a date; write YYYY-MM-DD, e.g. 2025-03-01") from None
-
-
-def cmd_history(args: argparse.Namespace) -> int:
-    """List the saved sessions (table, JSON or CSV), or delete them."""
-    import json
-
-    from posecheck.history import HistoryStore
-    from posecheck.history.export import as_json, to_csv, to_table
-    from posecheck.progress_report import report_command
-
-    since = _parse_day(args.since) if args.since else None
-    with HistoryStore.open() as store:
-        if args.delete_all:
-            if since is not None:
-                raise PosecheckError("--delete-all deletes whole histories; it does not take --since")
-            whose = f" of profile '{args.profile}'" if args.profile else ""
-            if not args.yes:
-                n = len(store.sessions(args.profile)) if args.profile else store.count()
-                raise PosecheckError(
-                    f"--delete-all would delete {n} sessions{whose} from {store.location}; add --yes to confirm"
-                )
-            print(f"deleted {store.delete_all(args.profile)} sessions{whose} from {store.location}")
-            return EXIT_OK
-        records = store.sessions(args.profile, since)
-    if args.report:
-        return report_command(args.report, records, args.profile, since, store.location)
-    if args.json:
-        print(json.dumps([as_json(r) for r in records], indent=2, ensure_ascii=False))
-    elif args.csv:
-        sys.stdout.write(to_csv(records))
-    else:
-        print(to_table(records))
-        print(f"({len(records)} session{'' if len(records) == 1 else 's'} in {store.location})")
-    return EXIT_OK
-
-
 def cmd_extract(args: argparse.Namespace) -> int:
     """Save the landmark track of a video."""
     from posecheck.extract import extract_track
@@ -313,32 +271,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_live(args: argparse.Namespace) -> int:
-    """Coach from a webcam or a recording in a desktop window (cues printed without a display)."""
-    from posecheck.coach.loader import load_exercise
-    from posecheck.coach.session import count_last_play
-    from posecheck.desktop import LiveHistory, LiveOptions, RecordingFrames, camera_frames, run_live
-    from posecheck.report import doubt_lines, hold_lines, uncounted_lines
-
-    rules = load_exercise(args.exercise, args.rules)
-    recording = RecordingFrames(args.video, realtime=not args.fast) if args.video else None
-    print(f"{rules.title}: {rules.camera.placement}")
-    saving = LiveHistory(args.exercise, args.rules, args.profile, save=not args.no_save)
-    frames, options = recording or camera_frames(args.camera), LiveOptions(window=not args.no_window)
-    summary = run_live(frames, rules, options, recorder=saving.recorder)
-    if recording is not None and recording.loop_s is not None:
-        summary = count_last_play(summary, recording.loop_s)
-        print(f"note: {summary.warnings[-1]}")
-    sides = f" (left {summary.reps_left}, right {summary.reps_right})" if rules.has_sides else ""
-    print(f"set done: {summary.reps_total} reps{sides}")
-    for line in hold_lines(summary.holds):
-        print(f"  {line}")
-    for line in uncounted_lines(summary.uncounted) + doubt_lines(summary.rep_events):
-        print(f"  {line}")
-    saving.finish(summary)  # after count_last_play: a looping recording's set is one play's
-    return EXIT_OK
-
-
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the Streamlit app."""
     app = Path(__file__).resolve().parents[1] / "app.py"
@@ -349,6 +281,9 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
+    from posecheck.cli_history import add_parser as add_history_parser
+    from posecheck.cli_live import add_parser as add_live_parser
+
     parser = argparse.ArgumentParser(
         prog="posecheck", description="Exercise form coach for a low-back handout."
     )
@@ -381,18 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", help="with --save: whose history (a name; default none)")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("history", help="list the saved sessions (POSECHECK_DB says where they are)")
-    p.add_argument("--profile", help="only this profile's sessions")
-    p.add_argument("--since", help="only sessions from this day on (YYYY-MM-DD, local time)")
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="JSON: each session with its reps and holds")
-    fmt.add_argument("--csv", action="store_true", help="CSV: one row per session")
-    fmt.add_argument("--report", metavar="FILE.html", help="a one-page report to print for a physiotherapist")
-    fmt.add_argument(
-        "--delete-all", action="store_true", help="delete every session (or --profile's); needs --yes"
-    )
-    p.add_argument("--yes", action="store_true", help="confirm --delete-all")
-    p.set_defaults(func=cmd_history)
+    add_history_parser(sub)
 
     p = sub.add_parser("extract", help="save the landmark track of a video (for re-scoring and tuning)")
     p.add_argument("input")
@@ -429,17 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("live", help="live coaching in a desktop window (webcam or a recording)")
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("--camera", type=int, default=0, help="webcam number (default 0)")
-    source.add_argument("--video", help="a recording to coach against as if it were live")
-    p.add_argument("--exercise", "-e", required=True)
-    p.add_argument("--rules", help="a rule file to use instead of the shipped one")
-    p.add_argument("--no-window", action="store_true", help="print cues and counts instead of a window")
-    p.add_argument("--fast", action="store_true", help="with --video: do not wait for real time")
-    p.add_argument("--profile", help="a name saved with the set in the history")
-    p.add_argument("--no-save", action="store_true", help="do not save the set in the history")
-    p.set_defaults(func=cmd_live)
+    add_live_parser(sub)
 
     p = sub.add_parser("app", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
