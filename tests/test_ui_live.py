@@ -14,7 +14,8 @@ from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import person_frames
 from posecheck.track import PersonLandmarks, Track
 from posecheck.ui import webrtc
-from posecheck.ui.live import STREAM_GONE_S, LiveSession, brightness, missing_parts
+from posecheck.ui.camera_check import brightness, missing_parts
+from posecheck.ui.live import STREAM_GONE_S, LiveSession
 from posecheck.ui.speech import SpeechLimiter, SpeechPlanner, number_words, speech_html
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,18 +16,19 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from posecheck.coach.engine import Coach, wanted_postures
-from posecheck.coach.feedback import Cue, Feedback, SessionSummary
+from posecheck.coach.feedback import Feedback, SessionSummary
 from posecheck.coach.schema import RuleSet
 from posecheck.dose import HoldDone, holds_done
 from posecheck.history.live_sets import HistoryWriter, SetInfo, SetRecorder
-from posecheck.landmarks import PART_WORDS, side_index
 from posecheck.track import PersonLandmarks
+from posecheck.ui.camera_check import DARK_BRIGHTNESS, CameraCheck, brightness, missing_parts
+from posecheck.ui.live_snapshot import LiveSnapshot
 from posecheck.ui.speech import SpeechPlanner, Utterance
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from posecheck.pose.upright import UprightPose
 
 LOG = logging.getLogger(__name__)
-DARK_BRIGHTNESS = 40.0  # mean pixel value (0-255) below which the picture is too dark for the model
 FPS_WINDOW_S = 2.0
 ACTIVE_S = 1.0  # a frame within this many seconds means the camera is streaming
 # No frame for this long: the stream is gone even if streamlit-webrtc never said so. Longer than any
@@ -63,73 +63,6 @@ class Estimator(Protocol):
 EstimatorFactory = Callable[[], Estimator]
 
 
-@dataclass(frozen=True)
-class CameraCheck:
-    """Is the set-up good enough to start: person, whole body, side-on, light."""
-
-    person_found: bool
-    missing: tuple[str, ...]  # body parts the exercise needs that cannot be seen
-    side_on: bool | None  # None when the exercise accepts any view
-    view: str
-    brightness: float
-    too_dark: bool
-    view_cue: str = ""
-
-    @property
-    def whole_body(self) -> bool:
-        """Every body part the exercise needs is visible."""
-        return self.person_found and not self.missing
-
-    @property
-    def ok(self) -> bool:
-        """All checks pass."""
-        return self.whole_body and self.side_on is not False and not self.too_dark
-
-    def problems(self) -> list[str]:
-        """What to fix, most important first."""
-        out = []
-        if self.too_dark:
-            out.append("The picture is too dark: turn on a light or face a window.")
-        if not self.person_found:
-            out.append("No one found: step into the picture.")
-        elif self.missing:
-            out.append(
-                f"I can't see your {' and '.join(self.missing)}: move so your whole body is in the picture."
-            )
-        if self.side_on is False:
-            out.append(self.view_cue or "Turn side-on to the camera.")
-        return out
-
-
-@dataclass(frozen=True)
-class LiveSnapshot:
-    """What the page shows; a consistent copy made under the lock."""
-
-    exercise: str
-    frames: int  # frames processed in the current (or last) set
-    fps: float  # frames processed per second, end to end, over the last two seconds
-    process_ms: float  # mean time per frame inside the callback (pose + coach + drawing)
-    t: float  # seconds since the set started (frame clock)
-    active: bool  # frames are arriving
-    reps_total: int = 0
-    reps_left: int = 0
-    reps_right: int = 0
-    has_sides: bool = False
-    hold_s: float = 0.0
-    hold_target_s: float | None = None
-    phase: str = "setup"
-    state: str = ""  # the coach's state in words (Feedback.state)
-    posture: str = "unknown"
-    cue: Cue | None = None
-    key_metric: str = ""
-    key_value: float = math.nan
-    check: CameraCheck | None = None
-    error: str = ""
-    last_summary: SessionSummary | None = None  # of the last finished set
-    holds: tuple[HoldDone, ...] = ()  # finished holds of the current set (for the dose)
-    paused: bool = False
-
-
 class _EstimatorHolder:
     """Owns the estimator so a finaliser can close it without keeping the session alive."""
 
@@ -151,23 +84,6 @@ def key_label_unit(rules: RuleSet) -> tuple[str, str]:
     unit = next((m.unit for m in rules.metrics if m.name == name), "")
     suffix = {"deg": "°", "ratio": "", "": ""}.get(unit, f" {unit}")
     return name.replace("_", " "), suffix
-
-
-def missing_parts(rules: RuleSet, landmarks: np.ndarray | None) -> tuple[str, ...]:
-    """Needed body parts with neither side trusted in ``landmarks`` (words for the user)."""
-    if landmarks is None:
-        return tuple(sorted({PART_WORDS.get(p, p) for p in rules.needs}))
-    missing = set()
-    for part in rules.needs:
-        left, right = side_index(part, "left"), side_index(part, "right")
-        if not (np.isfinite(landmarks[left]).all() or np.isfinite(landmarks[right]).all()):
-            missing.add(PART_WORDS.get(part, part))
-    return tuple(sorted(missing))
-
-
-def brightness(rgb: np.ndarray) -> float:
-    """Mean pixel value of a subsample (cheap; enough to tell a dark room)."""
-    return float(rgb[::8, ::8].mean()) if rgb.size else 0.0
 
 
 class LiveSession:

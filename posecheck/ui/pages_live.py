@@ -15,7 +15,9 @@ from posecheck.errors import PosecheckError
 from posecheck.history.live_sets import HistoryWriter, SetInfo
 from posecheck.report import doubt_lines, uncounted_lines
 from posecheck.ui import display_path, history_ui, pick_exercise, pick_rules, webrtc
-from posecheck.ui.live import CameraCheck, LiveSession, LiveSnapshot
+from posecheck.ui.camera_check import CameraCheck
+from posecheck.ui.live import LiveSession
+from posecheck.ui.live_snapshot import LiveSnapshot
 from posecheck.ui.speech import Utterance, speech_html
 
 SESSION_KEY = "live_session"
