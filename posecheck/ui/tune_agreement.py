@@ -30,9 +30,11 @@ from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_for, score_prepared
 from posecheck.errors import PosecheckError
 from posecheck.physio_labels import read_label, save_label
+from posecheck.rep_marks import RepMark, counted_from_marks, label_reps, marks_from_label
 from posecheck.suggest import Session, Suggestion, suggest
 from posecheck.track import Track
 from posecheck.ui import display_path
+from posecheck.ui.tune_marks import marks_editor
 from posecheck.ui.tuning import save_rules_text, to_toml, tuned_path, tuned_rules_dir
 
 Sessions = dict[str, tuple[str, Callable[[], Track]]]
@@ -104,6 +106,29 @@ def _count_inputs(label: str, rules: RuleSet, stored: dict[str, Any] | None, key
     return Counted(int(reps), int(left or 0) if sided else None, int(right or 0) if sided else None, seconds)
 
 
+def _marks(
+    label: str,
+    track_id: str,
+    load: Callable[[], Track],
+    rules: RuleSet,
+    stored: dict[str, Any] | None,
+    key: str,
+) -> list[RepMark]:
+    """The reps marked on the session's timeline (in an expander; none until some are marked)."""
+    with st.expander(f"Mark the reps on the timeline: {label.split(': ', 1)[-1]}"):
+        marks = marks_editor(key, _prepared(track_id, load, rules), rules, marks_from_label(stored))
+        if marks:
+            st.caption(f"Counted from your {len(marks)} marks: they replace the reps typed above.")
+    return marks
+
+
+def _label(exercise: str, counted: Counted, marks: list[RepMark]) -> dict[str, Any]:
+    lab = label_from_counted(exercise, counted, "tune page")
+    if marks:
+        lab["reps"] = label_reps(marks)
+    return lab
+
+
 def _fmt(c: Counted | None) -> str:
     if c is None:
         return ""
@@ -161,22 +186,28 @@ def section(
     )
     chosen = st.multiselect("Sessions you counted", list(sessions), key=f"agree_sessions_{exercise}")
     rows, pairs = [], []
+    marked: dict[str, list[RepMark]] = {}
     for label in chosen[:MAX_SESSIONS]:
         track_id, load = sessions[label]
         path = _track_file(label, folder)
-        physio = _count_inputs(label, base, read_label(path) if path else None, f"agree:{exercise}:{label}")
+        stored = read_label(path) if path else None
+        physio = _count_inputs(label, base, stored, f"agree:{exercise}:{label}")
+        marks = _marks(label, track_id, load, base, stored, f"agree:{exercise}:{label}")
+        if marks:
+            physio = counted_from_marks(marks, base.has_sides, physio.holds_s if physio else ())
         file_count = counted(track_id, load, base)
         yours = counted(track_id, load, tuned) if tuned is not None else None
         rows.append({"session": label, "you": _fmt(physio), "posecheck, file's values": _fmt(file_count),
                      "posecheck, your values": _fmt(yours)})  # fmt: skip
         if physio is not None:
             pairs.append((label, physio, file_count, yours, path))
+            marked[label] = marks
     if len(chosen) > MAX_SESSIONS:
         st.warning(f"Only the first {MAX_SESSIONS} sessions are used.")
     if not pairs:
         return
     if st.button("Save my counts", key="agree_save_counts"):
-        saved = [save_label(p, label_from_counted(exercise, c, "tune page")) for _, c, _, _, p in pairs if p]
+        saved = [save_label(p, _label(exercise, c, marked.get(n, []))) for n, c, _, _, p in pairs if p]
         st.success(
             f"Saved {len(saved)} sessions' counts" + (f" in {display_path(saved[0])}" if saved else "")
         )

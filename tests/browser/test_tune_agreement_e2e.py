@@ -83,3 +83,48 @@ def test_counts_for_two_sessions_suggest_diff_save_and_analyze_uses_it(
         assert report["reps"]["total"] == want, f"{track}: the saved file counts what was entered"
     assert not stored[0].exists(), "counts are only written beside the tracks when asked"
     record("tune_agreement", {"seconds_to_suggestion": round(suggest_s, 1), "left_one_out_exact": left_out})
+
+
+def drag_over(page: Any, chart: int, start_s: float, end_s: float) -> None:
+    """Drag a box across ``start_s``..``end_s`` on the ``chart``-th plotly chart, as a person would."""
+    page.locator(".js-plotly-plot").nth(chart).scroll_into_view_if_needed()
+    box = page.evaluate(
+        """([i, a, b]) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            const r = gd.getBoundingClientRect();
+            return {x0: r.left + xa._offset + xa.l2p(a), x1: r.left + xa._offset + xa.l2p(b),
+                    y: r.top + ya._offset + ya._length / 2};
+        }""",
+        [chart, start_s, end_s],
+    )
+    page.mouse.move(box["x0"], box["y"])
+    page.mouse.down()
+    page.mouse.move(box["x1"], box["y"] + 10, steps=8)
+    page.mouse.up()
+
+
+def test_marking_reps_on_the_timeline_counts_them(app_url: str, new_page: Callable[..., Any]) -> None:
+    labels = json.loads((REPO / "sample_videos" / "labels.json").read_text(encoding="utf-8"))
+    reps = labels[f"bridge/{GLUTE}.mp4"]["reps"]  # the three reps as labelled from the frames
+    page = new_page(1400, 2200)
+    page.goto(f"{app_url}/tune?exercise=bridge")
+    wait_for("the tune page", lambda: metric_int(page, "Reps (file)") is not None, 90)
+    pick(page, "Sessions you counted", f"recorded: {GLUTE}")
+    page.get_by_text("Mark the reps on the timeline").click()
+    charts = page.locator(".js-plotly-plot")
+    wait_for("the timeline chart", lambda: charts.count() >= 3, 60)  # the two plot tabs, then the timeline
+    timeline = charts.count() - 1
+    for n, rep in enumerate(reps[:2], 1):
+        drag_over(page, timeline, rep["start_s"], rep["end_s"])
+        wait_for("the span read back", lambda: "Selected " in page.inner_text("body"), 30)
+        page.get_by_role("button", name="Add this rep").click()
+        wait_for(f"{n} marks", lambda n=n: f"Counted from your {n} marks" in page.inner_text("body"), 30)
+    # posecheck counts 3 with the shipped file: two marks disagree, the third makes them agree.
+    wait_for("disagreement at two marks", lambda: metric_int(page, "Exact agreement (file)") == 0, 30)
+    drag_over(page, timeline, reps[2]["start_s"], reps[2]["end_s"])
+    page.get_by_role("button", name="Add this rep").click()
+    wait_for("agreement at three marks", lambda: metric_int(page, "Exact agreement (file)") == 1, 30)
+    shot(page, "tune-marks")
+    page.get_by_role("button", name="Undo").click()
+    wait_for("undo", lambda: metric_int(page, "Exact agreement (file)") == 0, 30)
