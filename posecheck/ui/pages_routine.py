@@ -193,6 +193,8 @@ def _header(state: RoutineState) -> None:
     instructions(rules)
     if entry.note:
         st.caption(f"Note: {entry.note}")
+    if routine.phase == "exercise" and routine.upcoming is not None:
+        st.caption(f"Then: {state.rules[routine.index + 1].title}")
 
 
 def _buttons(state: RoutineState, session: LiveSession) -> None:

@@ -103,6 +103,9 @@ def test_the_routine_moves_on_by_itself_and_every_set_is_saved(
     page = new_page(1400, 1400)
     page.goto(f"{url}/routine?programme=e2e")
     wait_for("the first exercise", lambda: "exercise 1 of 2" in page.inner_text("body"), 60)
+    from posecheck.coach.loader import load_exercise
+
+    assert f"Then: {load_exercise('bridge').title}" in page.inner_text("body"), "the next exercise is named"
     frame = webrtc_frame(page)
     frame.get_by_role("button", name="START").click()
     t0 = time.monotonic()
