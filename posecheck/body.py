@@ -80,6 +80,14 @@ def front_direction(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray
 
 
 def _front(xy: np.ndarray, torso: Torso, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    normal, score = _front_score(xy, torso, hip, knee, ankle)
+    return normal * np.where(score >= 0, 1.0, -1.0)[..., None]
+
+
+def _front_score(
+    xy: np.ndarray, torso: Torso, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The torso's normal and how strongly the face and the legs say the front lies along it."""
     head, length = torso
     normal = np.stack([-head[..., 1], head[..., 0]], axis=-1)
     unit = positive_or_nan(length)  # the safe_divide denominator, shared by the three ratios
@@ -89,9 +97,7 @@ def _front(xy: np.ndarray, torso: Torso, hip: np.ndarray, knee: np.ndarray, ankl
     knee_bend = _zero_nan(_dot(knee - (hip + ankle) * 0.5, normal) / unit)
     hip_flexion = _zero_nan(_dot(knee - hip, normal) / unit)
     # The face is a short lever (a few % of the torso): weight it up.
-    score = 3.0 * face + 1.5 * knee_bend + hip_flexion
-    sign = np.where(score >= 0, 1.0, -1.0)
-    return normal * sign[..., None]
+    return normal, 3.0 * face + 1.5 * knee_bend + hip_flexion
 
 
 def _zero_nan(v: np.ndarray) -> np.ndarray:
@@ -214,6 +220,11 @@ SHIN_HANGS = 0.5
 KNEELING_THIGH_DROP = 0.6
 FRONT_THIGH_DROP = 0.55
 THIGHS_APART = 0.25
+# Lying face down needs a clear front reading (the face and the legs agreeing): on the committed
+# tracks planks and push-ups read 0.49-1.0 (10th percentile, any camera variant), while people on
+# their back misread as face down (legs pulled in with one knee hidden, or a bridge, seen from a
+# raised or turned camera) read 0.01-0.21. Nearer 0 is "unknown", which never ends a set.
+PRONE_SURE = 0.35
 
 
 def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarray:
@@ -229,8 +240,8 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
     # A zero torso length gives inf/NaN below; such a frame is "unknown" whatever they say.
     with np.errstate(divide="ignore", invalid="ignore"):
         incline = torso_incline(xy, torso=torso)  # 0 = horizontal
-        # > 0: front faces the ceiling
-        front_up = -_front(xy, torso, hip, knee, midpoint(xy, "ankle"))[..., 1]
+        normal, front_score = _front_score(xy, torso, hip, knee, midpoint(xy, "ankle"))
+        front_up = -normal[..., 1] * np.where(front_score >= 0, 1.0, -1.0)  # > 0: front faces the ceiling
         knee_drop = (knee[..., 1] - hip[..., 1]) / length
         wrist_drop = (midpoint(xy, "wrist")[..., 1] - shoulder[..., 1]) / length
         knee_l = _angle_at(xy[..., _L["hip"], :], xy[..., _L["knee"], :], xy[..., _L["ankle"], :])
@@ -281,7 +292,7 @@ def classify_posture(xy: np.ndarray, *, torso: Torso | None = None) -> np.ndarra
     readings = (  # in _POSTURE_CODES order; they exclude one another
         lying_or_all_fours & on_limbs & ~on_side,
         face_up & ~reclined,
-        lying & (front_up < -0.3),
+        lying & (front_up < -0.3) & (np.abs(front_score) >= PRONE_SURE),
         upright & straight_legs & (hip_drop > 1.2),
         # One shin on the floor (or one thigh down to it, the other forward) and the hips a thigh
         # length above it: a seated person with one leg along the floor and the other knee up has
@@ -376,15 +387,19 @@ class FrameGeometry:
 
     def front(self) -> tuple[float, float]:
         """:func:`front_direction`."""
+        nx, ny, score = self.front_score()
+        sign = 1.0 if score >= 0 else -1.0
+        return nx * sign, ny * sign
+
+    def front_score(self) -> tuple[float, float, float]:
+        """The torso's normal and how strongly it is the front (``_front_score``)."""
         nx, ny = -self.head[1], self.head[0]
         (ex, ey), (hx, hy), (kx, ky), (ax, ay) = (self.mid(p) for p in ("ear", "hip", "knee", "ankle"))
         nose_x, nose_y = self._p[NOSE]
         face = _zero_nan_float(((nose_x - ex) * nx + (nose_y - ey) * ny) / self._unit)
         knee_bend = _zero_nan_float(((kx - (hx + ax) * 0.5) * nx + (ky - (hy + ay) * 0.5) * ny) / self._unit)
         hip_flexion = _zero_nan_float(((kx - hx) * nx + (ky - hy) * ny) / self._unit)
-        score = 3.0 * face + 1.5 * knee_bend + hip_flexion
-        sign = 1.0 if score >= 0 else -1.0
-        return nx * sign, ny * sign
+        return nx, ny, 3.0 * face + 1.5 * knee_bend + hip_flexion
 
     def right_is_near(self) -> bool:
         """:func:`anatomical_right_is_near`."""
@@ -408,7 +423,8 @@ class FrameGeometry:
         knee_r = _angle_at_float(p[_R["hip"]], p[_R["knee"]], p[_R["ankle"]])
         hip_y = self.mid("hip")[1]
         if lying_or_all_fours:
-            front_up = -self.front()[1]
+            _, ny, front_score = self.front_score()
+            front_up = -ny * (1.0 if front_score >= 0 else -1.0)
             knee_drop = (self.mid("knee")[1] - hip_y) / length
             wrist_drop = (self.mid("wrist")[1] - self.mid("shoulder")[1]) / length
             if self._on_side():
@@ -426,7 +442,7 @@ class FrameGeometry:
                 return "quadruped"
             if front_up > 0.3:
                 return "sitting" if incline >= RECLINED_DEG and self.head[1] < 0 else "supine"
-            return "prone" if front_up < -0.3 else "unknown"
+            return "prone" if front_up < -0.3 and abs(front_score) >= PRONE_SURE else "unknown"
         ankle_l, ankle_r = p[_L["ankle"]][1], p[_R["ankle"]][1]
         hip_drop = (_fmax(ankle_l, ankle_r) - hip_y) / length
         hips_on_floor = hip_drop < HIPS_ON_FLOOR

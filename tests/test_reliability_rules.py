@@ -74,8 +74,8 @@ CASES = [
         "unknown_key",
         broken('metric = "hip_line"\nrest', 'metric = "hip_line"\nmin_rest_secs = 2\nrest'),
         "movement.min_rest_secs: unknown key 'min_rest_secs'; did you mean 'min_rest_s'? allowed here: "
-        "calibrate_s, max_gap_s, metric, min_rest_s, min_target_s, pick, rest, side_metric, side_pick, "
-        "target",
+        "calibrate_s, max_gap_s, metric, min_rest_s, min_target_s, pick, rest, side_from_rest, side_metric, "
+        "side_pick, target",
     ),
     (
         "unknown_metric",

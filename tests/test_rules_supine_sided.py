@@ -93,6 +93,8 @@ def figure(
     head_left: bool = True,
     roll: float = 0.0,
     standing: bool = False,
+    raised: float = 0.0,
+    yaw: float = 0.0,
 ) -> Frame:
     """One frame of a person lying on the back (or standing), seen from the side.
 
@@ -100,6 +102,9 @@ def figure(
     measure them; ``roll`` (degrees, + = toward the person's left) rolls both knees over to one
     side about the body's long axis. Head at image left means the person's right side faces the
     camera; the far side is a little less visible and farther in depth, as MediaPipe reports it.
+    ``yaw`` (degrees) walks the camera round the person about the vertical, then ``raised`` lifts
+    it above floor level, looking down: a point further away shows higher in the picture by its
+    depth times the sine of that angle.
     """
     pts: dict[str, np.ndarray] = {}  # name -> (u, n, w): w toward the person's left
     r = math.radians(roll)
@@ -119,15 +124,19 @@ def figure(
     near = "right" if head_left else "left"  # right = front x head: the ceiling x image-left is the viewer
     head = -1.0 if head_left else 1.0  # image x direction of the head
     xy, z, vis = np.full((33, 2), np.nan), np.zeros(33), np.zeros(33)
+    e, a = math.radians(raised), math.radians(yaw)
     for name, (u, n, w) in pts.items():
         depth = w if near == "right" else -w  # + = farther from the camera
+        along = head * (u - 0.6 * T)
+        seen = depth * math.cos(a) - along * math.sin(a)  # depth once the camera has walked round
         if standing:  # torso upright, front toward the image side the head would point to
             x, y = 640.0 + head * n, 260.0 - u
         else:
-            x, y = 640.0 + head * (u - 0.6 * T), 560.0 - n
+            x = 640.0 + along * math.cos(a) + depth * math.sin(a)
+            y = 560.0 - (n * math.cos(e) + seen * math.sin(e))
         i = INDEX[name]
         xy[i] = (x + 0.15 * depth, y)
-        z[i] = depth
+        z[i] = seen * math.cos(e) - n * math.sin(e)
         vis[i] = 0.97 if depth <= 0 else 0.85
     nose = xy[INDEX["nose"]]
     for side in ("left", "right"):
@@ -156,7 +165,9 @@ Step = tuple[float, dict, dict]  # seconds, pose at the start, pose at the end (
 # a pose is {"left": (hip angle, knee angle), "right": (...), "roll": degrees}
 
 
-def script_track(steps: list[Step], head_left: bool, standing: bool = False) -> Track:
+def script_track(
+    steps: list[Step], head_left: bool, standing: bool = False, raised: float = 0.0, yaw: float = 0.0
+) -> Track:
     frames = []
     for seconds, a, b in steps:
         n = max(1, round(seconds * FPS))
@@ -164,7 +175,7 @@ def script_track(steps: list[Step], head_left: bool, standing: bool = False) -> 
             k = 0.5 - 0.5 * math.cos(math.pi * i / max(1, n - 1)) if n > 1 else 1.0
             legs = {s: tuple(a[s][j] + k * (b[s][j] - a[s][j]) for j in range(2)) for s in ("left", "right")}
             roll = a.get("roll", 0.0) + k * (b.get("roll", 0.0) - a.get("roll", 0.0))
-            frames.append(figure(legs, head_left, roll, standing))  # type: ignore[arg-type]
+            frames.append(figure(legs, head_left, roll, standing, raised, yaw))  # type: ignore[arg-type]
     return make_track(frames)
 
 

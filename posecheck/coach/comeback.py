@@ -33,6 +33,7 @@ def settle_comeback(
     end = rep.trough[0] if rep.trough is not None else since
     following = make.new(end)
     following.start_key = rep.trough[1] if rep.trough is not None else math.nan
+    following.side_start = rep.side_start  # no rest in between: both left the same start
     following.votes, following.target_since, following.reached = votes, since, True
     following.clock.start(since)
     return end, following

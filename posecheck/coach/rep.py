@@ -12,6 +12,7 @@ from posecheck.coach.holds import BounceDetector, HoldClock
 from posecheck.coach.positions import PositionTracker
 from posecheck.coach.reading import MetricReader
 from posecheck.coach.schema import Positions, RuleSet, Timing
+from posecheck.coach.side_start import SideStartValues
 from posecheck.coach.sides import SideVotes
 from posecheck.landmarks import side_index
 
@@ -30,6 +31,7 @@ class Rep:
     clock: HoldClock = field(default_factory=HoldClock)
     last_target_t: float | None = None
     votes: SideVotes = field(default_factory=SideVotes)
+    side_start: SideStartValues | None = None  # the side metric at the rep's start (side_from_rest rules)
     positions: PositionTracker | None = None  # static positions within the hold, if the rules ask
     faults: list[str] = field(default_factory=list)
     start_key: float = math.nan  # the key metric as the rep left the rest position

@@ -22,6 +22,7 @@ from posecheck.coach.rep import Rep, RepFactory
 from posecheck.coach.rep_end import Outcome, RepEnd, not_counted
 from posecheck.coach.rep_start import RepStart
 from posecheck.coach.schema import RuleSet
+from posecheck.coach.side_start import SideStart
 from posecheck.coach.sides import SideVotes, vote
 
 
@@ -41,6 +42,7 @@ class RepCounter:
         self._reader, self._gate, self._arming = reader, gate, arming
         self._checks, self._board = checks, board
         self._make = RepFactory(rules)
+        self._side_start = SideStart(rules, self._make.higher_is_target)
         self._timed = rules.kind == "hold" or rules.dose.hold_s[1] > 0  # holds are timed and reported
         self.phase = "setup"
         self.rep: Rep | None = None
@@ -100,11 +102,13 @@ class RepCounter:
             self._rest_since = self._rest_since if self._rest_since is not None else t
         else:
             self._rest_since = None
+        self._side_start.see(at_rest, key, metrics)
         rep = self.rep
         if rep is None:
             if not at_rest and not math.isnan(key):
                 self.rep = self._make.new(self._last_rest_t if self._last_rest_t is not None else t)
                 self.rep.start_key = key
+                self.rep.side_start = self._side_start.take()
                 self.phase = "moving"
             return
         rep.track_peak(key, metrics, self._make.higher_is_target)
@@ -145,7 +149,7 @@ class RepCounter:
         if rep.reached and (self.phase == "moving" or rep.comeback_since is not None):
             # The target is back after a long loss: the same rep again, or the next one?
             rep.comeback_since = t if rep.comeback_since is None else rep.comeback_since
-            vote(rep.comeback_votes, self._rules.movement, self._reader, metrics)
+            vote(rep.comeback_votes, self._rules.movement, self._reader, metrics, rep.side_start)
             if t - rep.comeback_since < min_target_s:
                 return
             side = self.side_of(rep)
@@ -155,7 +159,7 @@ class RepCounter:
                 self._record(self._end.close(rep, side, end, t, self.last_side, say=True), side, events)
                 events.append("target")
                 self.rep = rep = following
-        vote(rep.votes, self._rules.movement, self._reader, metrics)
+        vote(rep.votes, self._rules.movement, self._reader, metrics, rep.side_start)
         rep.last_target_t = t
         rep.trough = None
         if rep.target_since is None:

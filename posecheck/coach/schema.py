@@ -140,6 +140,11 @@ class Movement(_Strict):
     )
     side_metric: str | None = Field(None, description="per-side metric that tells the side of a rep")
     side_pick: Literal["min", "max"] = "max"
+    side_from_rest: bool = Field(
+        False,
+        description="the side metric's change since the rep's start position tells the side, not its "
+        "value as it stands (posecheck/coach/side_start.py: holds for a camera above floor level)",
+    )
     min_target_s: float = Field(0.2, ge=0, description="time in target before it counts (debounce)")
     min_rest_s: float = Field(0.2, ge=0, description="time back at rest before the rep is complete")
     max_gap_s: float = Field(1.0, ge=0, description="a hold survives losses of the target shorter than this")

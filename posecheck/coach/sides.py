@@ -7,6 +7,7 @@ import math
 from posecheck.coach.feedback import Side
 from posecheck.coach.reading import MetricReader, pick
 from posecheck.coach.schema import Movement
+from posecheck.coach.side_start import SideStartValues
 
 
 class SideVotes:
@@ -43,10 +44,20 @@ class SideVotes:
         return "left" if votes[0] >= votes[1] else "right"
 
 
-def vote(votes: SideVotes, movement: Movement, reader: MetricReader, metrics: dict[str, float]) -> None:
-    """One frame's vote: the side metric if the rules name one, else the key metric if per side."""
+def vote(
+    votes: SideVotes,
+    movement: Movement,
+    reader: MetricReader,
+    metrics: dict[str, float],
+    start: SideStartValues | None = None,
+) -> None:
+    """One frame's vote: the side metric if the rules name one, else the key metric if per side;
+    measured from ``start`` (the rep's start position, :mod:`posecheck.coach.side_start`) if given."""
     name = movement.side_metric or (movement.metric if reader.is_per_side(movement.metric) else None)
     if name is None:
         return
     how = movement.side_pick if movement.side_metric else movement.pick
-    votes.add(metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan), how)
+    left, right = metrics.get(f"{name}.left", math.nan), metrics.get(f"{name}.right", math.nan)
+    if start is not None:
+        left, right = left - start[0], right - start[1]
+    votes.add(left, right, how)
