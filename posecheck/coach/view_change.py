@@ -10,11 +10,12 @@ rep's target out of reach. A jump (a hard cut) restarts the smoothing
 The view is read from the body's own rigid segments: the shoulder and hip widths and the thigh
 and shin lengths, each over the torso length, as the picture shows them. A camera that turns or
 rises changes how foreshortened each one is; moving closer, further or along does not (nor does
-it change any angle). A change is taken when these readings have settled to new steady values,
-far from the ones the start was learnt with, while the person holds the start posture and no rep
-has reached its target: then the start values are learnt again there, and the cue log and the
-report say so. A rep also changes how the limbs are foreshortened, but it is not at rest: a rep
-that reached its target is never cut into, and the readings must hold still.
+it change any angle). A change is taken when the trunk's readings have settled to new steady
+values far from those of the view the start was learnt in, every reading holding still, the person
+in the rest position from before the change until it settled, and no rep past its target: then
+the start values are learnt again there, and the cue log and the report say so. Limbs move at rest
+too (legs hugged, knees let fall), and a person who moves their trunk leaves the rest position of
+most exercises, so the trunk must change while the rest holds.
 
 The start learnt as the view settles is provisional: the model's landmarks converge for a moment
 after a crossfade, and the next rep may follow at once, so the angles may not have held still
@@ -164,6 +165,8 @@ class ViewWatch:
         """After a change of view: the rep came back and holds still out of the target, nearer the
         provisional start than its peak, outside the rest band; that reading is the start."""
         reader, mv, key = self._reader, self._movement, self._reader.key
+        if key not in self._arming.tolerance:
+            return False  # the key metric is absolute: its return says nothing of the relative start
         if reader.holds(mv.target, metrics) or reader.holds(mv.rest, metrics):
             return False
         recent = self._recent
