@@ -33,6 +33,7 @@ from posecheck.coach.reading import MetricReader, pick, side_value
 from posecheck.coach.reps import RepCounter
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.setup_checks import SetupChecks
+from posecheck.coach.view_change import ViewWatch
 from posecheck.filters import OneEuroSettings
 from posecheck.metrics import compute_all
 
@@ -85,6 +86,7 @@ class Coach:
             if rules.kind == "guided_hold"
             else RepCounter(rules, self.reader, self.posture, self.arming, self.checks, self.cues)
         )
+        self.view = ViewWatch(rules, self.reader, self.posture, self.arming, self.cues)
         self.frames_total = 0
         self.frames_with_pose = 0
         self._first_t: float | None = None
@@ -182,6 +184,10 @@ class Coach:
         if isinstance(counter, GuidedTimer):
             counter.update(t, metrics, someone_in_view, events)
         else:
+            # Before the counter reads this frame: a start learnt again applies to it.
+            if self.view.update(t, frame, metrics, counter.phase != "setup", counter.rep):
+                counter.restart_at_rest()
+                events.append("view_changed")
             counter.update(t, frame, metrics, someone_in_view, events)
         counter.add_faults(self.checks.update(t, metrics, counter.phase))
         self.cues.end_frame(t)

@@ -198,6 +198,13 @@ class RepCounter:
         else:
             self._record(self._end.close(rep, side, end, t, self.last_side, say=True), side, events)
 
+    def restart_at_rest(self) -> None:
+        """The start was learnt again (the camera's view changed): a rep in progress that never
+        reached its target began with the change of view, not with a movement, so it is dropped."""
+        if self.rep is not None and not self.rep.reached:
+            self.rep = None
+            self.phase = "rest"
+
     def _abandon(self, t: float, reason: str) -> None:
         """Drop the rep in progress (see :meth:`RepEnd.abandoned`)."""
         rep, self.rep = self.rep, None
