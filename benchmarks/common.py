@@ -92,6 +92,7 @@ class Config:
     batch_inputs: tuple[tuple[str, Path], ...] = BATCH_CLIPS  # (exercise, clip) for section 7
     batch_seconds: float | None = 10.0  # each batch clip cut to its first seconds (None: whole)
     batch_ray: bool = True  # also time the batch on a local Ray (needs posecheck[cluster])
+    batch_from_tracks: bool = False  # section 7 re-scores only, its folders made from the committed tracks
     progress_days: int = 365  # section 9: days of history, the whole programme every day
 
 

@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         "rescore (5), memory (6), batch (7), agreement (8), progress (9), history (10); numbers work too, "
         "e.g. --only coach or --only 4 (default: all)",
     )
+    parser.add_argument(
+        "--batch-from-tracks",
+        action="store_true",
+        help="section 7: only the re-scores, on folders made from the committed tracks (no model runs)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
@@ -221,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         config = dataclasses.replace(config, repeats=max(1, args.repeats))
     if args.no_memory:
         config = dataclasses.replace(config, memory_source=None)
+    if args.batch_from_tracks:
+        config = dataclasses.replace(config, batch_from_tracks=True)
     if args.only:
         try:
             config = dataclasses.replace(config, sections=parse_sections(args.only))

@@ -112,10 +112,12 @@ def write_reports(
     partial: bool,
     stop_reason: str,
     extra: dict[str, Any],
+    previous_plot: Path | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     """reps.csv, angles.png and then report.json, each written atomically.
 
     report.json comes last: when it exists, every other output of the run is complete.
+    ``previous_plot``: an earlier angles.png, copied when what it shows has not changed.
     """
     from posecheck.report import (
         plot_metrics,
@@ -140,6 +142,7 @@ def write_reports(
         summary.rep_events,
         summary.holds,
         f"{rules.title}: {summary.reps_total} reps",
+        reuse=previous_plot,
     )
     write_json(files["report.json"], report)
     return report, files
@@ -168,15 +171,17 @@ def _add_findings(summary: SessionSummary, notes: list[str]) -> None:
         )
 
 
-def analyze_track(track: Track, rules: RuleSet, out_dir: str | Path, force: bool = False) -> AnalysisResult:
-    """Re-score a saved landmark track (no model, no video)."""
+def analyze_track(
+    track: Track, rules: RuleSet, out_dir: str | Path, force: bool = False, previous_plot: Path | None = None
+) -> AnalysisResult:
+    """Re-score a saved landmark track (no model, no video); ``previous_plot`` as in :func:`write_reports`."""
     out = prepare_output_dir(out_dir, force)
     scored = score_prepared(rules, prepare_for(track, rules))
     _add_findings(scored.summary, [])
     extra = {"source": track.meta.get("source", ""), "input_kind": "track", "rules": rules.exercise}
     report, files = write_reports(
         out, rules, scored.summary, scored.t, scored.series,
-        bool(track.meta.get("partial", False)), str(track.meta.get("stop_reason", "")), extra,
+        bool(track.meta.get("partial", False)), str(track.meta.get("stop_reason", "")), extra, previous_plot,
     )  # fmt: skip
     _remove_stale_outputs(out, files)
     return AnalysisResult(report, scored.summary, files)

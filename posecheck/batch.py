@@ -142,7 +142,9 @@ def _analyse(task: BatchTask, mode: str, staging: Path) -> tuple[dict[str, Any],
     path = check_input_path(task.path)
     if mode == "track":
         stored = Path(task.result_dir) / "track.npz"
-        result = analyze_track(Track.load(stored), rules, staging, force=True)
+        # The old angles.png is copied when the new rules change nothing it shows (its digest says).
+        old_plot = Path(task.result_dir) / "angles.png"
+        result = analyze_track(Track.load(stored), rules, staging, force=True, previous_plot=old_plot)
         # The track is the cache: keep it (a hard link costs nothing when the folder allows it).
         try:
             os.link(stored, staging / "track.npz")

@@ -22,6 +22,15 @@ import numpy as np
 
 from posecheck.coach.confidence import doubt_text
 from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary, UncountedRep
+from posecheck.plot_png import (
+    HOLD_DONE_COLOR,
+    HOLD_SHORT_COLOR,
+    REP_COLOR,
+    REP_FAULT_COLOR,
+    clean_series,
+    rep_label,
+)
+from posecheck.plot_png import plot_metrics as plot_metrics  # angles.png is drawn there; re-exported
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -37,10 +46,6 @@ CSV_COLUMNS = (
     "rep", "side", "start_s", "end_s", "duration_s", "hold_s", "peak", "faults", "counted", "confidence", "note",
 )  # fmt: skip
 DECIMALS = 3
-HOLD_DONE_COLOR = "#2ca02c"
-HOLD_SHORT_COLOR = "#ff7f0e"
-REP_COLOR = "#7f7f7f"
-REP_FAULT_COLOR = "#d62728"
 
 
 def posecheck_version() -> str:
@@ -250,92 +255,6 @@ def write_reps_csv(path: str | Path, summary: SessionSummary) -> None:
     _atomic_write(path, buf.getvalue().encode("utf-8"))
 
 
-def _clean_series(name: str, times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(times, dtype=float).ravel()
-    v = np.asarray(values, dtype=float).ravel()
-    if t.shape != v.shape:
-        raise ValueError(f"metric {name!r}: {t.size} times but {v.size} values")
-    return t, v
-
-
-def _rep_label(number: int, rep: RepEvent) -> str:
-    return _side_letter(rep.side) or str(number)
-
-
-def plot_metrics(
-    path: str | Path,
-    series: Series,
-    thresholds: Sequence[Threshold],
-    rep_events: Sequence[RepEvent],
-    holds: Sequence[HoldEvent],
-    title: str,
-) -> None:
-    """Save a PNG with one panel per metric over time, thresholds, holds and reps.
-
-    Holds are shaded (green: target reached, orange: not), reps are grey spans
-    (red when the rep had faults) labelled L/R, or with their number when the
-    exercise has no sides. NaN values show as gaps; empty input gives a figure
-    that says so.
-    """
-    # The Agg canvas is used directly (no pyplot): no display, no global figure state, thread-safe.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    names = list(series) or [""]
-    fig = Figure(figsize=(10, 1.0 + 2.2 * len(names)), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
-    fig.suptitle(title)
-    for ax, name in zip(axes, names, strict=True):
-        if name:
-            t, v = _clean_series(name, *series[name])
-            if np.isfinite(v).any():
-                ax.plot(t, v, color="#1f77b4", linewidth=1.2)
-            else:
-                ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="grey")
-        else:
-            ax.text(
-                0.5, 0.5, "no metric data", transform=ax.transAxes, ha="center", va="center", color="grey"
-            )
-        ax.set_ylabel(name.replace("_", " "))
-        ax.grid(True, alpha=0.3)
-        for metric, value, label in thresholds:
-            if metric == name and math.isfinite(value):
-                ax.axhline(value, linestyle="--", color="black", linewidth=0.9, alpha=0.7)
-                ax.annotate(
-                    label,
-                    (1.0, value),
-                    xycoords=("axes fraction", "data"),
-                    xytext=(-4, 2),
-                    textcoords="offset points",
-                    ha="right",
-                    va="bottom",
-                    fontsize=8,
-                )
-        for hold in holds:
-            color = HOLD_DONE_COLOR if hold.reached_target else HOLD_SHORT_COLOR
-            ax.axvspan(hold.start_s, hold.end_s, color=color, alpha=0.15, linewidth=0)
-        for number, rep in enumerate(rep_events, start=1):
-            color = REP_FAULT_COLOR if rep.faults else REP_COLOR
-            ax.axvspan(rep.start_s, rep.end_s, color=color, alpha=0.08, linewidth=0)
-            ax.axvline(rep.end_s, color=color, linewidth=0.8, alpha=0.6)
-            ax.annotate(
-                _rep_label(number, rep),
-                ((rep.start_s + rep.end_s) / 2, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(0, -2),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=8,
-                color=color,
-            )
-    axes[-1].set_xlabel("time (s)")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    _atomic_write(path, buf.getvalue())
-
-
 def metrics_figure(
     series: Series,
     thresholds: Sequence[Threshold],
@@ -343,7 +262,7 @@ def metrics_figure(
     holds: Sequence[HoldEvent],
     title: str,
 ) -> go.Figure:
-    """The plot of :func:`plot_metrics` as an interactive plotly figure."""
+    """The plot of :func:`posecheck.plot_png.plot_metrics` as an interactive plotly figure."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -358,7 +277,7 @@ def metrics_figure(
         suffix = "" if row == 1 else str(row)
         xref, yref = f"x{suffix}", f"y{suffix}"
         if name:
-            t, v = _clean_series(name, *series[name])
+            t, v = clean_series(name, *series[name])
             # None breaks the line like NaN does in matplotlib, and survives JSON.
             y = [float(x) if math.isfinite(x) else None for x in v]
             fig.add_trace(
@@ -410,7 +329,7 @@ def metrics_figure(
                     "x": (rep.start_s + rep.end_s) / 2,
                     "yref": f"{yref} domain",
                     "y": 1,
-                    "text": _rep_label(number, rep),
+                    "text": rep_label(number, rep),
                     "showarrow": False,
                     "yanchor": "top",
                     "font": {"size": 10, "color": color},

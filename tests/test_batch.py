@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, PngImagePlugin
 
 from posecheck.batch import COLUMNS, TIMING_COLUMNS, BatchTask, result_name, run_one
 from posecheck.cli import main
+from posecheck.plot_png import DIGEST_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 TRACKS = REPO / "sample_videos" / "tracks"
@@ -135,6 +137,17 @@ def test_changed_rules_rescore_the_stored_track_without_the_model(
     assert not (folder / "annotated.mp4").exists()  # it showed the old rules' counts and cues
     assert main([*batch, "--rules", str(rules)]) == 0
     assert summary(out)[0]["action"] == "skipped"
+    # Other bytes again, same thresholds and reps: re-scored, and the plot copied, not redrawn (shown
+    # with a 1-pixel stand-in carrying the old plot's digest: a redraw would replace it).
+    with Image.open(folder / "angles.png") as old:
+        info = PngImagePlugin.PngInfo()
+        info.add_text(DIGEST_KEY, old.text[DIGEST_KEY])
+    Image.new("RGB", (1, 1)).save(folder / "angles.png", pnginfo=info)
+    stand_in = (folder / "angles.png").read_bytes()
+    rules.write_text(rules.read_text() + "# tuned again\n")
+    assert main([*batch, "--rules", str(rules)]) == 0
+    assert summary(out)[0]["action"] == "track reused"
+    assert (folder / "angles.png").read_bytes() == stand_in
     # The control: the same input in a new folder needs the model, and fails for want of it.
     fresh = tmp_path / "fresh"
     assert main(["batch", str(video), "-e", "bridge", "--out", str(fresh), "--no-video"]) == 1
