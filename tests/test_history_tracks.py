@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from alembic import command
 
+from posecheck.agreement import Counted
 from posecheck.cli import main
+from posecheck.cli_tune import load_sessions
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
 from posecheck.history import HistoryStore
@@ -31,7 +33,7 @@ from posecheck.history.tracks import (
 from posecheck.physio_labels import read_label, save_label
 from posecheck.track import Track
 from posecheck.ui.live import LiveSession
-from posecheck.ui.tune_agreement import _track_file
+from posecheck.ui.tune_agreement import _label, _track_file
 from posecheck.ui.tune_saved import saved_sessions
 from tests.test_live_sets import RULES, summary
 from tests.test_ui_live import BRIDGE_REPS, BRIDGE_TRACK, ReplayEstimator, feed_track
@@ -228,8 +230,8 @@ def test_the_tune_page_lists_saved_sessions_with_a_track_and_saves_counts_beside
     # "Save my counts" for a saved session writes labels.json in the tracks folder, keyed by file name
     target = _track_file(label, tmp_path / "unused", listed)
     assert target == path
-    written = save_label(target, {"exercise": "bridge", "reps": 11})
-    assert written == tmp_path / "h-tracks" / "labels.json" and read_label(path) == {
-        "exercise": "bridge",
-        "reps": 11,
-    }
+    written = save_label(target, _label("bridge", Counted(11), []))
+    assert written == tmp_path / "h-tracks" / "labels.json"
+    # ... which `posecheck tune --labels FOLDER/labels.json --tracks FOLDER` reads
+    (session,) = load_sessions(written, written.parent, "bridge")
+    assert session.physio == Counted(11) and len(session.track) == len(bridge_track)
