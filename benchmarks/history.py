@@ -139,12 +139,11 @@ def _track_costs(folder: Path) -> tuple[float, float, float, float, float, float
         rec.frame(i / TRACK_FPS, people[i % len(people)], (track.width, track.height), 0)
         times.append(time.perf_counter() - t0)
     assert rec.track is not None
-    builder = rec.track.finished()
-    # The builder's preallocated blocks (private fields: this is what the set holds in memory).
-    blocks = [*builder._blocks, builder._block]
-    memory = sum(a.nbytes for block in blocks for a in block.values())
+    memory = rec.track.nbytes
     t0 = time.perf_counter()
+    builder = rec.track.builder()
     path = builder.save(folder / "set.npz")
+    builder.close()
     saved_s = time.perf_counter() - t0
     slow = sorted(times)
     figures = (1e6 * median(times), 1e6 * slow[int(0.99 * n)], 1e3 * slow[-1])

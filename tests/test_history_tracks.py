@@ -24,6 +24,8 @@ from posecheck.history.database import alembic_config
 from posecheck.history.live_sets import HistoryWriter, SetInfo, SetRecorder
 from posecheck.history.tracks import (
     KEEP_ENV,
+    MAX_LIVE_FRAMES,
+    LiveTrack,
     save_analysed,
     save_track,
     saved_tracks,
@@ -31,7 +33,7 @@ from posecheck.history.tracks import (
     tracks_folder,
 )
 from posecheck.physio_labels import read_label, save_label
-from posecheck.track import Track
+from posecheck.track import PersonLandmarks, Track
 from posecheck.ui.live import LiveSession
 from posecheck.ui.tune_agreement import _label, _track_file
 from posecheck.ui.tune_saved import saved_sessions
@@ -235,3 +237,21 @@ def test_the_tune_page_lists_saved_sessions_with_a_track_and_saves_counts_beside
     # ... which `posecheck tune --labels FOLDER/labels.json --tracks FOLDER` reads
     (session,) = load_sessions(written, written.parent, "bridge")
     assert session.physio == Counted(11) and len(session.track) == len(bridge_track)
+
+
+def test_a_live_track_is_bounded_and_rebuilt_exactly(bridge_track: Track) -> None:
+    live = LiveTrack(bridge_track.width, bridge_track.height)
+    people = [
+        PersonLandmarks(bridge_track.xy[i, 0], bridge_track.z[i, 0], bridge_track.visibility[i, 0],
+                        bridge_track.world[i, 0])
+        for i in range(len(bridge_track))
+    ]  # fmt: skip
+    for i in range(MAX_LIVE_FRAMES + 50):
+        live.add(i / 30, people[i % len(people)] if i % 7 else None)
+    assert live.frames == MAX_LIVE_FRAMES and live.meta["truncated"] is True
+    assert live.nbytes < 12e6, "10 minutes at 30 fps stay near 11 MB"
+    built = live.builder().build()
+    assert len(built) == MAX_LIVE_FRAMES and built.fps == pytest.approx(30.0)
+    i = 8  # a frame with the person (every 7th frame nobody was found)
+    np.testing.assert_array_equal(built.xy[i, 0], bridge_track.xy[i, 0])
+    assert np.isnan(built.xy[7, 0]).all() and np.isnan(built.xy[:, 1]).all()

@@ -31,7 +31,7 @@ from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
 from posecheck.errors import HistoryError
 from posecheck.history.store import HistoryStore
 from posecheck.history.tracks import LiveTrack, save_track, wanted
-from posecheck.track import PersonLandmarks, TrackBuilder
+from posecheck.track import PersonLandmarks
 
 LOG = logging.getLogger(__name__)
 IDLE_S = 60.0  # the writer thread stops (closing the database) after this long without a write
@@ -100,7 +100,7 @@ class HistoryWriter:
     ) -> None:
         """Queue the end of a set (and its track, written by the writer thread); a set with nothing
         counted is not saved."""
-        self._put(("finish", set_no, info, (summary, partial, track.finished() if track else None)))
+        self._put(("finish", set_no, info, (summary, partial, track)))
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until every queued write is done; False if ``timeout_s`` passed first."""
@@ -188,11 +188,7 @@ class HistoryWriter:
             store.add_hold(self._session_id(store, set_no, info), payload)
         elif kind == "finish":
             summary, partial, track = payload
-            try:
-                self._finish(store, set_no, info, summary, partial, track)
-            finally:
-                if track is not None:
-                    track.close()
+            self._finish(store, set_no, info, summary, partial, track)
 
     def _finish(
         self,
@@ -201,7 +197,7 @@ class HistoryWriter:
         info: SetInfo,
         summary: SessionSummary,
         partial: bool,
-        track: TrackBuilder | None,
+        track: LiveTrack | None,
     ) -> None:
         sid = self._ids.pop(set_no, None)
         if sid is not None:
@@ -220,7 +216,11 @@ class HistoryWriter:
             return
         self.saved_sets += 1
         if track is not None and track.frames:
-            save_track(store, sid, track)  # a problem here is one line; the set above stays saved
+            built = track.builder()
+            try:
+                save_track(store, sid, built)  # a problem here is one line; the set above stays saved
+            finally:
+                built.close()
 
 
 class SetRecorder:
@@ -261,7 +261,7 @@ class SetRecorder:
         if self.track is None:
             self.track = LiveTrack(size[0], size[1])
         if turns is not None:
-            self.track.builder.meta["camera_turns"] = turns
+            self.track.meta["camera_turns"] = turns
         self.track.add(t, person)
 
     def finish(self, summary: SessionSummary, partial: bool = False) -> None:
