@@ -23,7 +23,8 @@ What it prints (see benchmarks/README.md for the method), one module of this fol
    left-one-out (``agreement.py``);
 9. the Progress page and the physiotherapist's report on a year of daily sets (``progress.py``);
 10. saving live sets in the history: the frame thread's cost of ``SetRecorder.observe``, the
-   writer thread's rate, and the frame thread while another program holds the lock (``history.py``);
+   writer thread's rate, the frame thread while another program holds the lock, and keeping the
+   set's landmark track (µs per frame, MB per 10 minutes) (``history.py``);
 then the machine's state at start and end, and PASS/MISS against the targets (never fails the run)
 (``report.py``).
 

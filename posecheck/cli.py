@@ -10,12 +10,9 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from posecheck.errors import Interrupted, PosecheckError
-
-if TYPE_CHECKING:
-    from posecheck.coach.feedback import SessionSummary
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -135,6 +132,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Analyse a video, image or track and write the outputs."""
     from posecheck.analyze import analyze
+    from posecheck.cli_history import save_analysis
     from posecheck.coach.loader import load_exercise
     from posecheck.pose.estimator import PoseOptions
     from posecheck.report import doubt_lines, hold_lines, uncounted_lines
@@ -180,30 +178,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {', '.join(sorted(str(p) for p in result.files.values()))}")
     if args.save:
-        _save_to_history(args, result.summary, partial=bool(r.get("partial")), still=bool(still))
+        save_analysis(args, result.summary, result.files, partial=bool(r.get("partial")), still=bool(still))
     return EXIT_OK
-
-
-def _save_to_history(args: argparse.Namespace, summary: SessionSummary, partial: bool, still: bool) -> None:
-    """Save an analysed session in the history; a history problem is a warning, never a failure."""
-    from posecheck.coach.loader import rules_dir
-    from posecheck.errors import HistoryError
-    from posecheck.history import HistoryStore
-
-    if still:
-        print("note: a single picture is not a session; nothing was saved in the history", file=sys.stderr)
-        return
-    rules_file = args.rules or rules_dir() / f"{args.exercise}.toml"
-    try:
-        with HistoryStore.open() as store:
-            session_id = store.save_summary(
-                summary, rules_file, source="video", profile=args.profile, partial=partial
-            )
-    except HistoryError as exc:
-        # The analysis is written and stays valid: the history is a convenience on top of it.
-        print(f"warning: not saved in the history: {exc}", file=sys.stderr)
-        return
-    print(f"saved in the history as session {session_id} ({store.location})")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -314,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--save", action="store_true", help="also save the result in the history (see 'posecheck history')"
     )
     p.add_argument("--profile", help="with --save: whose history (a name; default none)")
+    p.add_argument("--no-track", action="store_true", help="with --save: numbers only, no landmark track")
     p.set_defaults(func=cmd_analyze)
 
     add_history_parser(sub)

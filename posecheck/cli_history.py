@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from posecheck.errors import PosecheckError
+
+if TYPE_CHECKING:
+    from posecheck.coach.feedback import SessionSummary
 
 
 def _parse_day(text: str) -> dt.date:
@@ -49,6 +53,37 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(to_table(records))
         print(f"({len(records)} session{'' if len(records) == 1 else 's'} in {store.location})")
     return 0
+
+
+def save_analysis(
+    args: argparse.Namespace, summary: SessionSummary, files: dict[str, Path], partial: bool, still: bool
+) -> None:
+    """``analyze --save``: keep the session (and its track unless ``--no-track``); a history problem is a
+    warning, never a failure."""
+    from posecheck.coach.loader import rules_dir
+    from posecheck.errors import HistoryError
+    from posecheck.history import HistoryStore
+    from posecheck.history.tracks import save_analysed
+
+    if still:
+        print("note: a single picture is not a session; nothing was saved in the history", file=sys.stderr)
+        return
+    rules_file = args.rules or rules_dir() / f"{args.exercise}.toml"
+    # A video's analysis wrote its track; a track analysed again is its own input.
+    given = Path(args.input) if str(args.input).endswith(".npz") else None
+    track = None if args.no_track else files.get("track.npz", given)
+    try:
+        with HistoryStore.open() as store:
+            session_id, note = save_analysed(
+                store, summary, rules_file, profile=args.profile, partial=partial, track=track
+            )
+    except HistoryError as exc:
+        # The analysis is written and stays valid: the history is a convenience on top of it.
+        print(f"warning: not saved in the history: {exc}", file=sys.stderr)
+        return
+    print(f"saved in the history as session {session_id} ({store.location})")
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
 
 
 def add_parser(sub: Any) -> None:

@@ -16,7 +16,9 @@ def cmd_live(args: argparse.Namespace) -> int:
     rules = load_exercise(args.exercise, args.rules)
     recording = RecordingFrames(args.video, realtime=not args.fast) if args.video else None
     print(f"{rules.title}: {rules.camera.placement}")
-    saving = LiveHistory(args.exercise, args.rules, args.profile, save=not args.no_save)
+    saving = LiveHistory(
+        args.exercise, args.rules, args.profile, save=not args.no_save, track=not args.no_track
+    )
     frames, options = recording or camera_frames(args.camera), LiveOptions(window=not args.no_window)
     summary = run_live(frames, rules, options, recorder=saving.recorder)
     if recording is not None and recording.loop_s is not None:
@@ -44,4 +46,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--fast", action="store_true", help="with --video: do not wait for real time")
     p.add_argument("--profile", help="a name saved with the set in the history")
     p.add_argument("--no-save", action="store_true", help="do not save the set in the history")
+    p.add_argument(
+        "--no-track", action="store_true", help="save the set's numbers only, not its landmark track"
+    )
     p.set_defaults(func=cmd_live)

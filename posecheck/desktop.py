@@ -96,14 +96,20 @@ class LiveHistory:
     thread, so the camera loop never waits for the disk); a history problem is one warning line."""
 
     def __init__(
-        self, exercise: str, rules: str | Path | None, profile: str | None, save: bool = True
+        self,
+        exercise: str,
+        rules: str | Path | None,
+        profile: str | None,
+        save: bool = True,
+        track: bool = True,
     ) -> None:
-        """Save a set of ``exercise`` coached with ``rules`` (None: the shipped rule file); ``save=False``: don't."""
+        """Save a set of ``exercise`` coached with ``rules`` (None: the shipped rule file); ``save=False``:
+        don't; ``track=False``: numbers only, no landmark track."""
         from posecheck.coach.loader import rules_dir
 
         rules_path = Path(rules) if rules else rules_dir() / f"{exercise}.toml"
         self.writer = HistoryWriter()
-        info = SetInfo(exercise, rules_path, "live", profile)
+        info = SetInfo(exercise, rules_path, "live", profile, keep_track=track)
         self.recorder = SetRecorder(self.writer, info) if save else None
 
     def finish(self, summary: SessionSummary) -> None:
@@ -154,6 +160,7 @@ def run_live(
                 )
                 if recorder is not None:
                     recorder.observe(coach.reps, coach.counter.holds)
+                    recorder.frame(t, p, (image.shape[1], image.shape[0]), pose.turns)
                 for cue in fb.new_cues:
                     say(f"{t:6.1f} s  {cue.text}")
                 if "rep" in fb.events:

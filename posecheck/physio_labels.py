@@ -49,3 +49,15 @@ def save_label(track: Path, entry: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def drop_labels(folder: Path, names: list[str]) -> None:
+    """Forget the labels of deleted tracks (by file name) in ``folder``'s labels file, if any."""
+    path = folder / LABELS_NAME
+    data = _read(path)
+    kept = {k: v for k, v in data.items() if k not in set(names)}
+    if len(kept) == len(data):
+        return
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -377,7 +377,8 @@ def test_migrations_run_from_an_installed_package(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
-    assert db_revision(db) == "0001"
+    # every shipped revision was found in the installed copy, up to the newest
+    assert db_revision(db) == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0002"
 
 
 def test_only_the_history_package_imports_sqlalchemy() -> None:

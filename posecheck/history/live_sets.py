@@ -8,6 +8,11 @@ page being open (a refresh-driven writer would stop with a closed tab), so every
 reaches the file. A set whose ``finish`` never comes stays marked partial (the store starts every
 session partial). A history problem is kept as one line (:attr:`HistoryWriter.error`) for the page
 to show; coaching never waits for it.
+
+The set's landmark track (tracked person only) grows in memory on the coach's side
+(:class:`~posecheck.history.tracks.LiveTrack`: an array write per frame, bounded) and is written
+to a file by the writer thread when the set finishes; a set left partial (the app killed) keeps
+its reps but no track.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from typing import Any
 from posecheck.coach.feedback import HoldEvent, RepEvent, SessionSummary
 from posecheck.errors import HistoryError
 from posecheck.history.store import HistoryStore
+from posecheck.history.tracks import LiveTrack, save_track, wanted
+from posecheck.track import PersonLandmarks
 
 LOG = logging.getLogger(__name__)
 IDLE_S = 60.0  # the writer thread stops (closing the database) after this long without a write
@@ -40,6 +47,7 @@ class SetInfo:
     source: str = "live"  # live or routine
     profile: str | None = None
     programme: str | None = None
+    keep_track: bool = True  # the set's landmark track too (history/tracks.py; POSECHECK_KEEP_TRACKS)
 
 
 class HistoryWriter:
@@ -82,9 +90,17 @@ class HistoryWriter:
         """Queue a finished hold of a set."""
         self._put(("hold", set_no, info, hold))
 
-    def finish(self, set_no: int, info: SetInfo, summary: SessionSummary, partial: bool) -> None:
-        """Queue the end of a set; a set with nothing counted is not saved."""
-        self._put(("finish", set_no, info, (summary, partial)))
+    def finish(
+        self,
+        set_no: int,
+        info: SetInfo,
+        summary: SessionSummary,
+        partial: bool,
+        track: LiveTrack | None = None,
+    ) -> None:
+        """Queue the end of a set (and its track, written by the writer thread); a set with nothing
+        counted is not saved."""
+        self._put(("finish", set_no, info, (summary, partial, track)))
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until every queued write is done; False if ``timeout_s`` passed first."""
@@ -171,23 +187,40 @@ class HistoryWriter:
         elif kind == "hold":
             store.add_hold(self._session_id(store, set_no, info), payload)
         elif kind == "finish":
-            summary, partial = payload
-            sid = self._ids.pop(set_no, None)
-            if sid is not None:
-                store.finish_session(sid, summary, partial)
-            elif summary.reps_total or summary.holds:  # only the hold in progress at STOP was counted
-                sid = store.save_summary(
-                    summary,
-                    info.rules_path,
-                    source=info.source,
-                    profile=info.profile,
-                    programme=info.programme,
-                    partial=partial,
-                )
-                self.session_ids.append(sid)
-            else:
-                return
-            self.saved_sets += 1
+            summary, partial, track = payload
+            self._finish(store, set_no, info, summary, partial, track)
+
+    def _finish(
+        self,
+        store: HistoryStore,
+        set_no: int,
+        info: SetInfo,
+        summary: SessionSummary,
+        partial: bool,
+        track: LiveTrack | None,
+    ) -> None:
+        sid = self._ids.pop(set_no, None)
+        if sid is not None:
+            store.finish_session(sid, summary, partial)
+        elif summary.reps_total or summary.holds:  # only the hold in progress at STOP was counted
+            sid = store.save_summary(
+                summary,
+                info.rules_path,
+                source=info.source,
+                profile=info.profile,
+                programme=info.programme,
+                partial=partial,
+            )
+            self.session_ids.append(sid)
+        else:
+            return
+        self.saved_sets += 1
+        if track is not None and track.frames:
+            built = track.builder()
+            try:
+                save_track(store, sid, built)  # a problem here is one line; the set above stays saved
+            finally:
+                built.close()
 
 
 class SetRecorder:
@@ -203,6 +236,8 @@ class SetRecorder:
         self.set_no = writer.new_set()
         self._reps = 0
         self._holds = 0
+        self._keep_track = info.keep_track and wanted()
+        self.track: LiveTrack | None = None  # made at the first frame (its size is known then)
 
     def observe(self, reps: Sequence[RepEvent], holds: Sequence[HoldEvent]) -> None:
         """Send the reps and holds that are new since the last call."""
@@ -213,9 +248,26 @@ class SetRecorder:
             self.writer.hold(self.set_no, self.info, hold)
         self._holds = max(self._holds, len(holds))
 
+    def frame(
+        self, t: float, person: PersonLandmarks | None, size: tuple[int, int], turns: int | None
+    ) -> None:
+        """Keep one frame of the tracked person for the set's track (memory only; saved at the end).
+
+        ``size``: the coach's pixels; ``turns``: the camera's quarter turns as found from the
+        picture (None when the coach finds them from the landmarks), so a re-score coaches alike.
+        """
+        if not self._keep_track:
+            return
+        if self.track is None:
+            self.track = LiveTrack(size[0], size[1])
+        if turns is not None:
+            self.track.meta["camera_turns"] = turns
+        self.track.add(t, person)
+
     def finish(self, summary: SessionSummary, partial: bool = False) -> None:
-        """The set ended: its summary replaces what was sent rep by rep."""
-        self.writer.finish(self.set_no, self.info, summary, partial)
+        """The set ended: its summary replaces what was sent rep by rep; the track goes with it."""
+        track, self.track = self.track, None
+        self.writer.finish(self.set_no, self.info, summary, partial, track)
 
 
 def _close(opened: list[HistoryStore]) -> None:

@@ -72,6 +72,8 @@ class SessionRow(Base):
     reps_left: Mapped[int | None]
     reps_right: Mapped[int | None]
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The landmark track's file, relative to the tracks folder beside the database (history/tracks.py).
+    track_path: Mapped[str | None] = mapped_column(Text)
 
     reps: Mapped[list[RepRow]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="RepRow.index"

@@ -32,6 +32,7 @@ def open_read_only(path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Hi
         creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout_s, check_same_thread=False),
     )
     store = HistoryStore(engine, str(p), timeout_s)
+    store.file = p  # its tracks folder is beside it
     try:
         with engine.connect() as conn:
             current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

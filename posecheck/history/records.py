@@ -48,6 +48,7 @@ class SessionRecord:
     rules_sha256: str
     reps: tuple[RepRecord, ...]
     holds: tuple[HoldRecord, ...]
+    track_path: str | None = None  # relative to the tracks folder (history/tracks.py); None: no track
 
     @property
     def faults(self) -> dict[str, int]:

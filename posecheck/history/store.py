@@ -84,6 +84,7 @@ def _record(row: SessionRow) -> SessionRecord:
             RepRecord(r.index, r.side, r.start_s, r.end_s, r.hold_s, tuple(r.faults)) for r in row.reps
         ),
         holds=tuple(HoldRecord(h.side, h.start_s, h.seconds, h.reached_target) for h in row.holds),
+        track_path=row.track_path,
     )
 
 
@@ -116,6 +117,7 @@ class HistoryStore:
         self._read_engine = engine.execution_options(**{READ_ONLY: True})
         self.location = location
         self.timeout_s = timeout_s
+        self.file: Path | None = None  # the SQLite file (its tracks folder is beside it); None for a URL
 
     # ----- opening ------------------------------------------------------------------------------
     @classmethod
@@ -138,6 +140,7 @@ class HistoryStore:
         if url.get_backend_name() == "sqlite":
             sqlite_settings(engine, timeout_s)
         store = cls(engine, location, timeout_s)
+        store.file = path
         try:
             store._prepare(sqlite=url.get_backend_name() == "sqlite")
         except BaseException:
@@ -300,18 +303,29 @@ class HistoryStore:
             s.flush()
             return row.id
 
+    def set_track_path(self, session_id: int, track_path: str | None) -> None:
+        """Record where a session's landmark track was written (see history/tracks.py)."""
+        with self._errors("saving a track's place"), self._session() as s, s.begin():
+            row = s.get(SessionRow, session_id)
+            if row is not None:
+                row.track_path = track_path
+
     def delete_all(self, profile: str | None = None) -> int:
-        """Delete every session (or a profile's) with its reps and holds; returns how many."""
+        """Delete every session (or a profile's) with its reps, holds and track files; returns how many."""
+        from posecheck.history.tracks import remove_tracks
+
         with self._errors("deleting"), self._session() as s, s.begin():
-            ids = select(SessionRow.id)
+            ids = select(SessionRow.id, SessionRow.track_path)
             if profile is not None:
                 ids = ids.where(SessionRow.profile == profile)
-            chosen = list(s.scalars(ids))
+            found = [(row[0], row[1]) for row in s.execute(ids)]
+            chosen = [sid for sid, _ in found]
             # Bulk deletes skip the ORM cascade: children first.
             s.execute(delete(RepRow).where(RepRow.session_id.in_(chosen)))
             s.execute(delete(HoldRow).where(HoldRow.session_id.in_(chosen)))
             s.execute(delete(SessionRow).where(SessionRow.id.in_(chosen)))
-            return len(chosen)
+        remove_tracks(self, [p for _, p in found if p])  # after the commit: a failed delete keeps them
+        return len(chosen)
 
     # ----- reading ------------------------------------------------------------------------------
     def sessions(

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from posecheck.coach.feedback import SessionSummary
 from posecheck.errors import HistoryError
 from posecheck.history import HistoryStore
+from posecheck.history.tracks import save_analysed
+from posecheck.track import Track
 
 SAVE_KEY = "analyze_save"
 OUTCOME = "history"  # key of the outcome in an AnalysisView's ``extra``
@@ -35,27 +37,35 @@ def keep(
     partial: bool,
     still: bool,
     location: str | Path | None = None,
+    track: Track | None = None,
 ) -> SaveOutcome:
-    """Save an analysed video's result in the history (source "video"); never raises for the database."""
+    """Save an analysed video's result in the history (source "video"), with its landmark track
+    (person 0 only; unless ``POSECHECK_KEEP_TRACKS=0``); never raises for the database."""
     if still:
         return SaveOutcome("info", "A single picture is not a session: nothing was saved in the history.")
     try:
         with HistoryStore.open(location) as store:
-            session_id = store.save_summary(
-                summary, rules_file, source="video", profile=profile, partial=partial
+            session_id, note = save_analysed(
+                store, summary, rules_file, profile=profile, partial=partial, track=track
             )
     except HistoryError as exc:
         return SaveOutcome("warning", f"Not saved in the history: {exc}")
     whose = f" for {profile}" if profile else ""
-    return SaveOutcome(
-        "saved", f"Saved in the history{whose} as session {session_id} ({store.location}).", session_id
+    said = f"Saved in the history{whose} as session {session_id} ({store.location})."
+    return (
+        SaveOutcome("warning", f"{said} But {note}", session_id)
+        if note
+        else SaveOutcome("saved", said, session_id)
     )
 
 
-def to_keep(summary: SessionSummary, rules_file: str | Path, report: dict[str, Any]) -> dict[str, Any]:
+def to_keep(
+    summary: SessionSummary, rules_file: str | Path, report: dict[str, Any], track: Track | None = None
+) -> dict[str, Any]:
     """What saving an analysis later needs, kept with it (an AnalysisView's ``extra``)."""
     return {
         "summary": summary,
+        "track": track,
         "rules_path": rules_file,
         "partial": bool(report.get("partial")),
         "still": bool(report.get("still")),
@@ -72,7 +82,8 @@ def save_choice() -> tuple[bool, str | None]:
     save = st.checkbox(
         "Save in my history",
         key=SAVE_KEY,
-        help="Keep the counts of this video (numbers only, never the video) for the Progress page. "
+        help="Keep the counts of this video for the Progress page, and its tracked person's body "
+        "landmarks for re-scoring on the Tune page (never the video). "
         "A physiotherapist analysing several people's videos keeps each person's apart with the "
         "sidebar's profile name.",
     )
@@ -89,7 +100,8 @@ def offer(extra: dict[str, Any], save: bool, profile: str | None) -> None:
 
     outcome: SaveOutcome | None = extra.get(OUTCOME)
     if outcome is None and save and "summary" in extra:
-        outcome = keep(extra["summary"], extra["rules_path"], profile, extra["partial"], extra["still"])
+        outcome = keep(extra["summary"], extra["rules_path"], profile, extra["partial"], extra["still"],
+                       track=extra.get("track"))  # fmt: skip
         extra[OUTCOME] = outcome
     if outcome is None:
         return

@@ -304,6 +304,10 @@ class LiveSession:
         holds = self._coach.counter.holds
         if self._recorder is not None:  # only queues: the writes happen on the history's own thread
             self._recorder.observe(self._coach.reps, holds)
+            kept = replace(person, xy=xy) if person is not None and xy is not None and rescale else person
+            self._recorder.frame(
+                set_t, kept, self._coach_size, self._upright.turns if self._upright else None
+            )
         want = rules.camera.view
         light = brightness(rgb)
         check = CameraCheck(

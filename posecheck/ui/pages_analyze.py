@@ -338,7 +338,7 @@ def page() -> None:
                     files=files,
                     figure=_figure(rules, track, title),
                     reused_landmarks=cached is not None,
-                    extra=to_keep(summary, rules_path, report),
+                    extra=to_keep(summary, rules_path, report, track),
                 )
             except PosecheckError as exc:
                 st.error(str(exc))

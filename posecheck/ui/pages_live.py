@@ -245,7 +245,8 @@ def page() -> None:
         ctx = camera_stream("live", session, rtc_configuration, end_set_with_stream=True)
         st.caption(
             f"Press START and allow the camera. Rules: {display_path(path)}. The video is processed on this "
-            "computer and never stored or sent anywhere."
+            "computer and never stored or sent anywhere; each set's counts and body landmarks (no picture) "
+            "are saved in your history (POSECHECK_KEEP_TRACKS=0: counts only)."
         )
         with st.expander("Camera does not connect?"):
             st.markdown(CONNECT_HELP)

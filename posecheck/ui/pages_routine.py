@@ -254,7 +254,8 @@ def page() -> None:
         ctx = camera_stream("routine", session, rtc_configuration, end_set_with_stream=False)
         st.caption(
             "Press START once: the routine moves on by itself when an exercise's dose is done. The video "
-            "is processed on this computer and never stored; each set's numbers are saved in your history."
+            "is processed on this computer and never stored; each set's counts and body landmarks (no "
+            "picture) are saved in your history."
         )
         _buttons(state, session)
     playing = bool(ctx.state.playing)

@@ -23,8 +23,10 @@ from posecheck.errors import PosecheckError
 from posecheck.report import plot_series, plot_thresholds
 from posecheck.track import Track
 from posecheck.ui import display_path, pick_exercise, pick_rules
+from posecheck.ui.history_ui import current_profile
 from posecheck.ui.pages_analyze import TRACKS_KEY, AnalysedTrack
 from posecheck.ui.tune_agreement import section as agreement_section
+from posecheck.ui.tune_saved import saved_sessions
 from posecheck.ui.tuning import (
     SECTION_TITLES,
     Tunable,
@@ -69,13 +71,28 @@ def _same(track: Track) -> Track:
     return track
 
 
-def recorded_sessions(exercise: str) -> dict[str, tuple[str, Callable[[], Track]]]:
-    """Label -> (cache id, loader) of the sessions that can be tuned on."""
+def saved_files(exercise: str) -> dict[str, Path]:
+    """Label -> track file of the history's sessions of ``exercise`` that kept a track (the sidebar's
+    profile's only, if one is set); a history that cannot be read is one caption."""
+    files, error = saved_sessions(exercise, current_profile())
+    if error:
+        st.caption(f"Saved sessions are not listed: {error}")
+    return files
+
+
+def recorded_sessions(
+    exercise: str, saved: dict[str, Path] | None = None
+) -> dict[str, tuple[str, Callable[[], Track]]]:
+    """Label -> (cache id, loader) of the sessions that can be tuned on (``saved``: label -> file)."""
     out: dict[str, tuple[str, Callable[[], Track]]] = {}
     folder = sample_tracks_dir() / exercise
-    for path in sorted(folder.glob("*.npz")) if folder.is_dir() else []:
-        mtime = path.stat().st_mtime
-        out[f"recorded: {path.stem}"] = (f"{path}:{mtime}", partial(_load_track, str(path), mtime))
+    files = [(f"recorded: {p.stem}", p) for p in sorted(folder.glob("*.npz"))] if folder.is_dir() else []
+    for label, path in [*files, *(saved or {}).items()]:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:  # deleted since it was listed
+            continue
+        out[label] = (f"{path}:{mtime}", partial(_load_track, str(path), mtime))
     analysed: dict[str, AnalysedTrack] = st.session_state.get(TRACKS_KEY, {})
     for uid, item in analysed.items():
         if item.exercise == exercise:
@@ -228,7 +245,8 @@ def page() -> None:
     if picked is None:
         return
     base, base_path = picked
-    sessions = recorded_sessions(exercise)
+    saved = saved_files(exercise)
+    sessions = recorded_sessions(exercise, saved)
     row = st.columns([3, 2])
     with row[1]:
         upload = st.file_uploader(
@@ -242,12 +260,12 @@ def page() -> None:
                     store[uid] = (upload.name, _track_from_bytes(upload.getvalue()))
                 except PosecheckError as exc:
                     st.error(f"{upload.name}: {exc}")
-            sessions = recorded_sessions(exercise)
+            sessions = recorded_sessions(exercise, saved)
     with row[0]:
         if not sessions:
             st.info(
-                f"No recorded session for {exercise}: analyse a video on the 'Analyse a video' page, or "
-                "upload a landmark track."
+                f"No recorded session for {exercise}: analyse a video on the 'Analyse a video' page (tick "
+                "'Save in my history' to find it here later), or upload a landmark track."
             )
             return
         label = st.selectbox("Recorded session", list(sessions), key=f"tune_session_{exercise}")
@@ -309,4 +327,4 @@ def page() -> None:
         )
     if tuned is not None:
         _save_section(tuned, base, base_path, exercise)
-    agreement_section(exercise, base, base_path, tuned, sessions, sample_tracks_dir() / exercise)
+    agreement_section(exercise, base, base_path, tuned, sessions, sample_tracks_dir() / exercise, saved)

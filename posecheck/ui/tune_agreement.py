@@ -69,9 +69,12 @@ def counted(track_id: str, load: Callable[[], Track], rules: RuleSet) -> Counted
     return cache[key]
 
 
-def _track_file(label: str, folder: Path) -> Path | None:
-    """The track file of a recorded session (analysed and uploaded ones live only in this browser session)."""
+def _track_file(label: str, folder: Path, saved: dict[str, Path]) -> Path | None:
+    """The track file of a recorded or saved session (analysed and uploaded ones live only in this
+    browser session); a saved session's counts go to labels.json in the history's tracks folder."""
     prefix = "recorded: "
+    if label in saved:
+        return saved[label]
     return folder / f"{label.removeprefix(prefix)}.npz" if label.startswith(prefix) else None
 
 
@@ -176,20 +179,28 @@ def _suggestion_section(base: RuleSet, base_path: Path, exercise: str, found: Su
 
 
 def section(
-    exercise: str, base: RuleSet, base_path: Path, tuned: RuleSet | None, sessions: Sessions, folder: Path
+    exercise: str,
+    base: RuleSet,
+    base_path: Path,
+    tuned: RuleSet | None,
+    sessions: Sessions,
+    folder: Path,
+    saved: dict[str, Path] | None = None,
 ) -> None:
-    """The agreement table for the sessions chosen, and the Suggest button."""
+    """The agreement table for the sessions chosen, and the Suggest button (``saved``: label -> track
+    file of the history's sessions)."""
     st.subheader("Agreement with your own counts")
     st.caption(
         "Choose sessions you counted yourself and enter your counts: the table compares posecheck with "
-        "you on all of them. 'Save my counts' keeps them beside recorded tracks (labels.json)."
+        "you on all of them. 'Save my counts' keeps them beside recorded and saved sessions' tracks "
+        "(labels.json)."
     )
     chosen = st.multiselect("Sessions you counted", list(sessions), key=f"agree_sessions_{exercise}")
     rows, pairs = [], []
     marked: dict[str, list[RepMark]] = {}
     for label in chosen[:MAX_SESSIONS]:
         track_id, load = sessions[label]
-        path = _track_file(label, folder)
+        path = _track_file(label, folder, saved or {})
         stored = read_label(path) if path else None
         physio = _count_inputs(label, base, stored, f"agree:{exercise}:{label}")
         marks = _marks(label, track_id, load, base, stored, f"agree:{exercise}:{label}")
@@ -207,10 +218,9 @@ def section(
     if not pairs:
         return
     if st.button("Save my counts", key="agree_save_counts"):
-        saved = [save_label(p, _label(exercise, c, marked.get(n, []))) for n, c, _, _, p in pairs if p]
-        st.success(
-            f"Saved {len(saved)} sessions' counts" + (f" in {display_path(saved[0])}" if saved else "")
-        )
+        written = [save_label(p, _label(exercise, c, marked.get(n, []))) for n, c, _, _, p in pairs if p]
+        where = ", ".join(sorted({display_path(w) for w in written}))
+        st.success(f"Saved {len(written)} sessions' counts" + (f" in {where}" if written else ""))
     file_a = overall([compare_session(n, c, f) for n, c, f, _, _ in pairs])
     summary = [_summary_row("File's values", file_a)]
     if tuned is not None:
