@@ -65,7 +65,11 @@ class MetricReader:
     def holds(self, conditions: list[Condition], metrics: dict[str, float]) -> bool:
         """Whether every condition is met on these metrics."""
         # A loop, not all() over a generator: this runs several times a frame, and is faster.
-        for c in conditions:  # noqa: SIM110
-            if not c.met_by(self.value(c.metric, metrics, c.relative)):
+        # A plain metric is read here directly: value() costs a call per condition.
+        sides = self._sides
+        for c in conditions:
+            name = c.metric
+            plain = not c.relative and name not in sides
+            if not c.met_by(metrics.get(name, math.nan) if plain else self.value(name, metrics, c.relative)):
                 return False
         return True
