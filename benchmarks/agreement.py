@@ -3,7 +3,7 @@
 Ten sessions are the committed bridge tracks (those with more than a few frames) looped to
 18,000 frames each with increasing timestamps. Each is prepared once (as the page keeps them),
 then: a control change re-scores the "your values" column only (the file's column is cached),
-timed over ``repeats``; the cold table scores both columns. A suggestion runs on the committed
+timed over ``repeats`` (with each session's CPU per frame); the cold table scores both columns. A suggestion runs on the committed
 bridge tracks as they are (a real physio's sessions are labelled clips, not looped ones); its
 number of scorings per session, times a 10-minute session's scoring, projects it to ten long ones.
 """
@@ -38,6 +38,7 @@ class AgreementResult:
     prepared_mb: float  # resident memory the ten prepared sessions added
     change_s: list[float]  # one control change: ten sessions re-scored ("your values"), each repeat
     change_cpu_s: list[float]  # the same, CPU of this thread (barely depends on others' load)
+    session_us_per_frame: list[float]  # each session's re-score, median CPU per frame (µs)
     cold_s: float  # both columns, nothing cached
     suggest_s: float  # suggestion with left-one-out on the committed bridge tracks
     suggest_sessions: int
@@ -63,12 +64,16 @@ def bench_agreement(repeats: int, n_frames: int = 18_000) -> AgreementResult:
         counted_from_summary(score_prepared(changed, p).summary)
     cold_s = time.perf_counter() - a
     change_s, change_cpu_s = [], []
+    session_cpu: list[list[float]] = [[] for _ in prepared]
     for _ in range(repeats):
         a, cpu = time.perf_counter(), time.thread_time()
-        for p in prepared:
+        for p, times in zip(prepared, session_cpu):
+            start = time.thread_time()
             counted_from_summary(score_prepared(changed, p).summary)
+            times.append(time.thread_time() - start)
         change_s.append(time.perf_counter() - a)
         change_cpu_s.append(time.thread_time() - cpu)
+    per_frame = [median(times) / len(p.frames) * 1e6 for p, times in zip(prepared, session_cpu)]
     del prepared
     labels = load_labels(TRACKS.parent / "labels.json")
     sessions = [
@@ -92,6 +97,7 @@ def bench_agreement(repeats: int, n_frames: int = 18_000) -> AgreementResult:
         prepared_mb=prepared_mb,
         change_s=change_s,
         change_cpu_s=change_cpu_s,
+        session_us_per_frame=per_frame,
         cold_s=cold_s,
         suggest_s=suggest_s,
         suggest_sessions=len(sessions),
@@ -109,6 +115,10 @@ def print_agreement(r: AgreementResult) -> None:
         f"   a control change (your values re-scored, file's column cached): {median(r.change_s):.2f} s median "
         f"({', '.join(f'{x:.2f}' for x in r.change_s)}), CPU {median(r.change_cpu_s):.2f} s; "
         f"cold table (both columns) {r.cold_s:.2f} s"
+    )
+    say(
+        "   re-scoring one session, CPU per frame (median of the repeats): "
+        f"{', '.join(f'{x:.1f}' for x in r.session_us_per_frame)} µs"
     )
     say(
         f"   suggest with left-one-out on the {r.suggest_sessions} labelled bridge tracks "

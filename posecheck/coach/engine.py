@@ -89,6 +89,7 @@ class Coach:
         self.view = ViewWatch(rules, self.reader, self.posture, self.arming, self.cues)
         self.frames_total = 0
         self.frames_with_pose = 0
+        self._sides_seen, self._left, self._right = 0, 0, 0  # see _side_counts
         self._first_t: float | None = None
         self._last_t = 0.0
 
@@ -164,8 +165,23 @@ class Coach:
         values = compute_all(self._metric_defs, frame.xy, frame.near_is_left, frame.z)
         return {k: float(v) for k, v in values.items()}
 
-    def step(self, frame: PreparedFrame, metrics: dict[str, float]) -> Feedback:
-        """Advance the parts by one prepared, measured frame."""
+    def step(
+        self, frame: PreparedFrame, metrics: dict[str, float], seen: tuple[bool, ...] | None = None
+    ) -> Feedback:
+        """Advance the parts by one prepared, measured frame (see :meth:`advance`), and say what the
+        person sees."""
+        events = self.advance(frame, metrics, seen)
+        return self._feedback(frame, metrics, events)
+
+    def advance(
+        self, frame: PreparedFrame, metrics: dict[str, float], seen: tuple[bool, ...] | None = None
+    ) -> list[str]:
+        """:meth:`step` without building its :class:`Feedback`; returns the frame's events.
+
+        Offline scoring only needs the summary at the end, and building a Feedback every frame
+        was about a third of re-scoring a session. ``seen``: the needed parts seen on this frame,
+        when worked out for a whole track at once (see :meth:`SetupChecks.update`).
+        """
         t = frame.t
         if not math.isfinite(t) or t < self._last_t:
             t = self._last_t
@@ -178,7 +194,7 @@ class Coach:
         events: list[str] = []
         counter = self.counter
         self.cues.begin_frame()
-        self.setup.update(t, frame, in_setup=counter.phase == "setup")
+        self.setup.update(t, frame, counter.phase == "setup", seen)
         self.posture.update(t, frame.posture)
         someone_in_view = self.frames_total > _SETTLING_FRAMES and self.setup.lost_since is None
         if isinstance(counter, GuidedTimer):
@@ -191,17 +207,38 @@ class Coach:
             counter.update(t, frame, metrics, someone_in_view, events)
         counter.add_faults(self.checks.update(t, metrics, counter.phase))
         self.cues.end_frame(t)
-        reps = counter.reps
+        return events
+
+    def _side_counts(self) -> tuple[int, int]:
+        """Reps counted on the left and on the right so far.
+
+        Reps are only ever appended, so only the new ones are looked at (counting them all on
+        every frame made a long session's feedback quadratic in its reps).
+        """
+        reps = self.counter.reps
+        if len(reps) < self._sides_seen:  # never expected; recount rather than trust the cache
+            self._sides_seen, self._left, self._right = 0, 0, 0
+        for rep in reps[self._sides_seen :]:
+            self._left += rep.side == "left"
+            self._right += rep.side == "right"
+        self._sides_seen = len(reps)
+        return self._left, self._right
+
+    def _feedback(self, frame: PreparedFrame, metrics: dict[str, float], events: list[str]) -> Feedback:
+        """What the person is shown for the frame :meth:`advance` has just taken."""
+        t = self._last_t
+        counter = self.counter
         hold_dose = self.rules.dose.hold_s
+        left, right = self._side_counts()
         return Feedback(
             t=t,
             person_found=frame.person_found,
             posture=self.posture.stable,
             view=frame.view,
             phase=counter.phase,
-            reps_total=len(reps),
-            reps_left=sum(r.side == "left" for r in reps),
-            reps_right=sum(r.side == "right" for r in reps),
+            reps_total=len(counter.reps),
+            reps_left=left,
+            reps_right=right,
             hold_s=counter.hold_now(t),
             hold_target_s=hold_dose[0] if hold_dose[1] > 0 else None,
             side=counter.side,

@@ -37,16 +37,23 @@ class MetricReader:
     def __init__(self, rules: RuleSet) -> None:
         self.key = rules.movement.metric
         self._pick = rules.movement.pick
-        self._each = {m.name for m in rules.metrics if m.side == "each"}
+        # The per-side metrics' two names, made once: formatting them on every read was a hot spot.
+        self._sides = {
+            m.name: (f"{m.name}.left", f"{m.name}.right") for m in rules.metrics if m.side == "each"
+        }
         self.baseline: dict[str, float] = {}
 
     def is_per_side(self, name: str) -> bool:
         """Whether ``name`` is measured on each side (``side = "each"`` in the rule file)."""
-        return name in self._each
+        return name in self._sides
 
     def value(self, name: str, metrics: dict[str, float], relative: bool = False) -> float:
         """The metric's value (the picked side for per-side metrics), minus its start value if relative."""
-        value = side_value(name, metrics, self._pick) if name in self._each else metrics.get(name, math.nan)
+        sides = self._sides.get(name)
+        if sides is None:
+            value = metrics.get(name, math.nan)
+        else:
+            value = pick((metrics.get(sides[0], math.nan), metrics.get(sides[1], math.nan)), self._pick)[0]
         if relative:
             value -= self.baseline.get(name, math.nan)
         return value
@@ -57,4 +64,12 @@ class MetricReader:
 
     def holds(self, conditions: list[Condition], metrics: dict[str, float]) -> bool:
         """Whether every condition is met on these metrics."""
-        return all(c.met_by(self.value(c.metric, metrics, c.relative)) for c in conditions)
+        # A loop, not all() over a generator: this runs several times a frame, and is faster.
+        # A plain metric is read here directly: value() costs a call per condition.
+        sides = self._sides
+        for c in conditions:
+            name = c.metric
+            plain = not c.relative and name not in sides
+            if not c.met_by(metrics.get(name, math.nan) if plain else self.value(name, metrics, c.relative)):
+                return False
+        return True

@@ -123,7 +123,8 @@ class RepCounter:
                 rep.clock.pause(t if rep.last_target_t is None else rep.last_target_t)
             if rep.target_since is not None and not rep.reached:
                 rep.target_since = None
-            rep.comeback_since, rep.comeback_votes = None, SideVotes()  # a comeback must last
+            if rep.comeback_since is not None:  # a comeback must last (its votes are empty without one)
+                rep.comeback_since, rep.comeback_votes = None, SideVotes()
             if rep.reached and rep.last_target_t is not None and t - rep.last_target_t > mv.max_gap_s:
                 self.phase = "moving"
             if rep.reached:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,8 +12,9 @@ from posecheck.coach.engine import Coach, wanted_postures
 from posecheck.coach.feedback import Feedback, SessionSummary
 from posecheck.coach.prepare import PreparedFrame, prepare_arrays
 from posecheck.coach.schema import Filter, RuleSet
+from posecheck.coach.setup_checks import needed_sides
 from posecheck.filters import OneEuroSettings
-from posecheck.metrics import compute_all
+from posecheck.metrics import MetricDef, compute_all
 from posecheck.track import Track
 
 
@@ -24,6 +26,15 @@ class PreparedTrack:
     filter: Filter
     postures: tuple[str, ...] = ()
     loop_s: float | None = None  # one play's length when the track holds a looping animation played twice
+    # Per-frame values that depend only on the frames, by what they were computed for (metric
+    # definitions, needed parts): a control change re-scores the same prepared track again and again,
+    # and stacking 18,000 frames each time cost more than running the metrics on them.
+    _metrics: dict[tuple[MetricDef, ...], dict[str, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _seen: dict[tuple[str, ...], list[tuple[bool, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, 33, 2) xy, (N,) near_is_left and (N, 33) z arrays."""
@@ -31,6 +42,27 @@ class PreparedTrack:
         near = np.array([f.near_is_left for f in self.frames], dtype=bool)
         z = np.stack([f.z for f in self.frames]) if self.frames else np.zeros((0, 33))
         return xy, near, z
+
+    def metric_values(self, defs: list[MetricDef]) -> dict[str, np.ndarray]:
+        """:func:`compute_all` over every frame (computed once per definitions; the caller gets copies)."""
+        key = tuple(defs)
+        values = self._metrics.get(key)
+        if values is None:
+            xy, near, z = self.stacked()
+            values = compute_all(defs, xy, near, z) if self.frames else {}
+            self._metrics[key] = values
+        return {name: column.copy() for name, column in values.items()}
+
+    def parts_seen(self, needs: list[str]) -> list[tuple[bool, ...]]:
+        """Per frame, whether each needed part is seen on either side (see :class:`SetupChecks`)."""
+        key = tuple(needs)
+        seen = self._seen.get(key)
+        if seen is None:
+            xy = np.stack([f.xy[:, 0] for f in self.frames]) if self.frames else np.zeros((0, 33))
+            columns = [~(np.isnan(xy[:, li]) & np.isnan(xy[:, ri])) for li, ri in needed_sides(needs)]
+            seen = list(zip(*(c.tolist() for c in columns))) if columns else [()] * len(self.frames)
+            self._seen[key] = seen
+        return seen
 
 
 def person_frames(
@@ -132,16 +164,18 @@ class ScoredSession:
 def score_prepared(rules: RuleSet, prepared: PreparedTrack, keep_feedback: bool = False) -> ScoredSession:
     """Run the coach's state machines over a prepared track (fast: metrics are vectorised)."""
     coach = Coach(rules)
-    xy, near, z = prepared.stacked()
-    values = compute_all(rules.metric_defs(), xy, near, z) if len(prepared.frames) else {}
+    values = prepared.metric_values(rules.metric_defs())
     names = list(values)
-    columns = [values[n] for n in names]
+    # Python floats once per column, then one row per frame: indexing numpy per value was slow.
+    columns = [np.asarray(values[n], dtype=np.float64).tolist() for n in names]
+    rows = zip(*columns) if columns else itertools.repeat(())
     feedback: list[Feedback] = []
-    for i, frame in enumerate(prepared.frames):
-        metrics = {n: float(col[i]) for n, col in zip(names, columns)} if frame.person_found else {}
-        fb = coach.step(frame, metrics)
+    for frame, row, seen in zip(prepared.frames, rows, prepared.parts_seen(rules.needs)):
+        metrics = dict(zip(names, row)) if frame.person_found else {}
         if keep_feedback:
-            feedback.append(fb)
+            feedback.append(coach.step(frame, metrics, seen))
+        else:
+            coach.advance(frame, metrics, seen)
     t = np.array([f.t for f in prepared.frames])
     summary = coach.summary()
     if prepared.loop_s is not None:
