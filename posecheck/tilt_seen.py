@@ -1,0 +1,94 @@
+"""Supine pelvic tilts seen in the landmarks: the hip point sliding toward the head and back.
+
+Lying on the back with the feet planted, a posterior pelvic tilt rolls the pelvis about the sacrum
+on the floor; the hip joints sit above that contact, so they move toward the head, about 1.5-2.5 cm
+(0.03-0.05 of a 50 cm torso) for a 10-15 degree tilt, while the feet stay where they are. Measured
+along the body's own axis from the ankle (``along`` metric), the HonzaCzSk clip's two labelled
+tilts read +0.046 and +0.037 torso lengths (20 and 16 px on a 425 px torso) over the rests before
+and after; lying still between them the same reading wanders by 0.005 (standard deviation of
+0.5 s medians; 2 px). The deep-abdominal hold is done in the same position without moving the
+pelvis, so a slide held for a breath out tells the two apart where the rule engine cannot count
+it: the counting rules are shared with the all-fours tilt, whose resting hips wander by more than
+a supine tilt moves them (see sample_videos/README.md).
+
+Used by :mod:`posecheck.recognise` on stretches found as the deep-abdominal hold only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck.coach.schema import RuleSet
+from posecheck.coach.session import prepare_for
+from posecheck.metrics import MetricDef, compute_all
+from posecheck.track import Track
+
+HIP_SLIDE = MetricDef(
+    "hip_slide", "along", ("hip", "ankle", "mid:shoulder", "mid:hip"), "near", ("mid:shoulder", "mid:hip")
+)
+KNEE_BEND = MetricDef("knee_bend", "angle", ("hip", "knee", "ankle"), "near")
+HIP_ANGLE = MetricDef("hip_angle", "angle", ("shoulder", "hip", "knee"), "near")
+SLIDE_TORSO = 0.025  # torso lengths toward the head: half the smaller labelled tilt plus the still wander
+BACK_TORSO = 0.012  # back within this of the start: the tilt is over (2.4x the still wander's SD)
+MIN_HELD_S = 1.0  # a tilt is held through a breath out; a leg passing through takes less
+SMOOTH_S = 0.5  # median window: the model's frame-to-frame jumps are shorter
+# A tilt opens the knee and the shoulder-hip-knee angle 1-4 degrees (the labelled clip); more is the
+# legs moving (a knee roll opens the hip angle by 35), not the pelvis.
+STEADY_DEG = 8.0
+BASELINE_QUANTILE = 0.2  # the start position is the low end: a posterior tilt only lengthens the slide
+
+
+def _rolling_median(x: np.ndarray, n: int) -> np.ndarray:
+    """Centred running median over ``n`` frames, NaN-aware (NaN where the window saw nothing)."""
+    if n <= 1 or len(x) == 0:
+        return x.copy()
+    half = n // 2
+    padded = np.concatenate([np.full(half, np.nan), x, np.full(n - 1 - half, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, n)
+    out = np.full(len(x), np.nan)
+    seen = ~np.all(np.isnan(windows), axis=1)
+    out[seen] = np.nanmedian(windows[seen], axis=1)
+    return out
+
+
+def tilts_seen(track: Track, rules: RuleSet) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each supine hip slide held ``MIN_HELD_S`` or more with the legs still.
+
+    ``rules`` gives the smoothing and the posture reading (a supine rule set: frames in other
+    postures never count).
+    """
+    if len(track) < 2:
+        return []
+    prepared = prepare_for(track, rules)
+    if not prepared.frames:
+        return []
+    xy, near, z = prepared.stacked()
+    values = compute_all([HIP_SLIDE, KNEE_BEND, HIP_ANGLE], xy, near, z)
+    t = np.array([f.t for f in prepared.frames])
+    supine = np.array([f.posture == "supine" for f in prepared.frames])
+    fps = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-6)
+    n = max(1, round(SMOOTH_S * fps))
+    slide = _rolling_median(np.where(supine, values["hip_slide"], np.nan), n)
+    steady = np.ones(len(t), dtype=bool)
+    for name in ("knee_bend", "hip_angle"):
+        angle = _rolling_median(np.where(supine, values[name], np.nan), n)
+        if np.all(np.isnan(angle)):
+            return []
+        steady &= np.abs(angle - np.nanmedian(angle)) <= STEADY_DEG
+    usable = steady & ~np.isnan(slide)
+    if not usable.any():
+        return []
+    rise = slide - float(np.quantile(slide[usable], BASELINE_QUANTILE))
+    spans: list[tuple[float, float]] = []
+    start: float | None = None
+    for i in range(len(t)):
+        if start is None:
+            if usable[i] and rise[i] >= SLIDE_TORSO:
+                start = float(t[i])
+        elif not usable[i] or rise[i] < BACK_TORSO:
+            if float(t[i]) - start >= MIN_HELD_S:
+                spans.append((start, float(t[i])))
+            start = None
+    if start is not None and float(t[-1]) - start >= MIN_HELD_S:
+        spans.append((start, float(t[-1])))
+    return spans

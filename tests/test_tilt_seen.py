@@ -1,0 +1,102 @@
+"""Supine pelvic tilts seen as the hips sliding toward the head, and recognition telling them apart
+from the deep-abdominal hold (posecheck/tilt_seen.py, posecheck/lookalike.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecheck.coach.loader import load_all
+from posecheck.landmarks import INDEX
+from posecheck.lookalike import HOLD, LOOKALIKE_CONFIDENCE, TILT
+from posecheck.recognise import recognise
+from posecheck.tilt_seen import tilts_seen
+from posecheck.track import Track
+from tests.synthetic import Pose2D, make_track, supine_landmarks
+
+SIZE = 300.0  # torso length in pixels
+FPS = 30.0
+TRACKS = Path(__file__).resolve().parents[1] / "sample_videos" / "tracks"
+HIPS = (INDEX["left_hip"], INDEX["right_hip"])
+
+
+def lying(
+    plan: list[tuple[float, float]], *, hip_flex: float = 45.0, knee_swing: float = 0.0, seed: int = 3
+) -> Track:
+    """Lying on the back, knees bent: ``plan`` is (seconds, hip slide toward the head in torso lengths).
+
+    Every landmark gets 0.3 px of noise (the model's still jitter on shoulders and hips is about
+    0.002 torso lengths: 0.6 px here); ``knee_swing`` swings the thighs that many degrees while
+    the hips are slid.
+    """
+    rng = np.random.default_rng(seed)
+    frames = []
+    for seconds, slide in plan:
+        flex = hip_flex + (knee_swing if slide else 0.0)
+        xy, z, vis = supine_landmarks(Pose2D(hip_flex_near=flex, hip_flex_far=flex), size=SIZE)
+        for _ in range(round(seconds * FPS)):
+            moved = xy.copy()
+            moved[list(HIPS), 0] -= slide * SIZE  # head on the image left: toward the head is -x
+            frames.append((moved + rng.normal(0.0, 0.3, moved.shape), z, vis))
+    return make_track(frames, fps=FPS)
+
+
+TWO_TILTS = [(3.0, 0.0), (3.0, 0.04), (3.0, 0.0), (4.0, 0.04), (3.0, 0.0)]
+
+
+@pytest.fixture(scope="module")
+def rules() -> dict:
+    return load_all()
+
+
+def test_two_held_slides_are_two_tilts_at_their_times(rules: dict) -> None:
+    spans = tilts_seen(lying(TWO_TILTS), rules[HOLD])
+    assert len(spans) == 2
+    for (start, end), (want_start, want_end) in zip(spans, [(3.0, 6.0), (9.0, 13.0)]):
+        assert abs(start - want_start) < 0.5 and abs(end - want_end) < 0.5
+
+
+@pytest.mark.parametrize("slide", [0.0, 0.01])
+def test_lying_still_or_a_slide_within_the_wander_is_no_tilt(rules: dict, slide: float) -> None:
+    plan = [(seconds, slide if moved else 0.0) for seconds, moved in TWO_TILTS]
+    assert tilts_seen(lying(plan), rules[HOLD]) == []
+
+
+def test_a_slide_passing_through_in_under_a_second_is_no_tilt(rules: dict) -> None:
+    assert tilts_seen(lying([(3.0, 0.0), (0.6, 0.05), (3.0, 0.0)]), rules[HOLD]) == []
+
+
+def test_a_slide_while_the_legs_swing_is_the_legs_not_the_pelvis(rules: dict) -> None:
+    # Knees moving 20 degrees with the hips: a knee roll or a leg lift, not a tilt.
+    assert tilts_seen(lying(TWO_TILTS, knee_swing=20.0), rules[HOLD]) == []
+
+
+def test_recognition_names_the_tilt_with_the_hold_as_its_alternative(rules: dict) -> None:
+    segments = [s for s in recognise(lying(TWO_TILTS), rules) if s.exercise != "none"]
+    assert [s.exercise for s in segments] == [TILT]
+    tilt = segments[0]
+    assert tilt.alternatives == (HOLD,)
+    assert tilt.confidence <= LOOKALIKE_CONFIDENCE
+    assert len(tilt.seen_s) == 2
+    assert tilt.as_dict()["seen_s"] == [[round(a, 2), round(b, 2)] for a, b in tilt.seen_s]
+
+
+def test_lying_still_stays_the_hold_but_not_a_confident_one(rules: dict) -> None:
+    segments = [s for s in recognise(lying([(16.0, 0.0)]), rules) if s.exercise != "none"]
+    assert [s.exercise for s in segments] == [HOLD]
+    assert segments[0].alternatives == (TILT,)
+    assert segments[0].confidence <= LOOKALIKE_CONFIDENCE
+    assert segments[0].seen_s == ()
+
+
+def test_the_labelled_supine_tilts_are_seen_and_the_clip_is_the_tilt(rules: dict) -> None:
+    # HonzaCzSk: tilts held 4.5-8.0 s and 12.0-17.5 s (labels.json), each move 16-20 px.
+    track = Track.load(TRACKS / "pelvic_tilt" / "HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt.npz")
+    spans = tilts_seen(track, rules[HOLD])
+    assert len(spans) == 2
+    for (start, end), (held_from, held_to) in zip(spans, [(4.5, 8.0), (12.0, 17.5)]):
+        assert start <= held_from + 0.5 and end >= held_to - 0.5
+    found = [s for s in recognise(track, rules) if s.exercise != "none"]
+    assert [s.exercise for s in found] == [TILT]
