@@ -11,13 +11,15 @@ pelvis, so a slide held for a breath out tells the two apart where the rule engi
 it: the counting rules are shared with the all-fours tilt, whose resting hips wander by more than
 a supine tilt moves them (see sample_videos/README.md).
 
-Used by :mod:`posecheck.recognise` on stretches found as the deep-abdominal hold only.
+Used by :mod:`posecheck.lookalike` on stretches found as the deep-abdominal hold only, and by
+``analyze`` to report the tilts it saw but the pelvic-tilt rules did not count (``uncounted``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from posecheck.coach.feedback import SessionSummary, UncountedRep
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import prepare_for
 from posecheck.metrics import MetricDef, compute_all
@@ -92,3 +94,32 @@ def tilts_seen(track: Track, rules: RuleSet) -> list[tuple[float, float]]:
     if start is not None and float(t[-1]) - start >= MIN_HELD_S:
         spans.append((start, float(t[-1])))
     return spans
+
+
+TILT_EXERCISE = "pelvic_tilt"
+SEEN_REASON = "too_small_to_count"
+SEEN_TEXT = (
+    "Your hips slid as in a pelvic tilt, by a few pixels only: too small for me to count reliably "
+    "(count it yourself if you tilted)."
+)
+
+
+def note_tilts_seen(track: Track, rules: RuleSet, summary: SessionSummary) -> None:
+    """List each supine tilt seen but not counted in ``summary.uncounted`` (pelvic-tilt rules only).
+
+    The report then says, per stretch of time, what was seen where the count is 0: a near miss
+    of the same movement (``not_far_enough``) is replaced by the slide's own stretch.
+    """
+    if rules.exercise != TILT_EXERCISE:
+        return
+    counted = [(r.start_s, r.end_s) for r in summary.rep_events]
+    for start, end in tilts_seen(track, rules):
+        if any(a < end and start < b for a, b in counted):
+            continue
+        summary.uncounted = [
+            u
+            for u in summary.uncounted
+            if not (u.reason == "not_far_enough" and u.start_s < end and start < u.end_s)
+        ]
+        summary.uncounted.append(UncountedRep(None, start, end, SEEN_REASON, SEEN_TEXT))
+    summary.uncounted.sort(key=lambda u: u.start_s)

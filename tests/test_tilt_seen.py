@@ -3,16 +3,18 @@ from the deep-abdominal hold (posecheck/tilt_seen.py, posecheck/lookalike.py).""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from posecheck.coach.loader import load_all
+from posecheck.analyze import analyze_track
+from posecheck.coach.loader import load_all, load_exercise
 from posecheck.landmarks import INDEX
 from posecheck.lookalike import HOLD, LOOKALIKE_CONFIDENCE, TILT
 from posecheck.recognise import recognise
-from posecheck.tilt_seen import tilts_seen
+from posecheck.tilt_seen import SEEN_REASON, tilts_seen
 from posecheck.track import Track
 from tests.synthetic import Pose2D, make_track, supine_landmarks
 
@@ -100,3 +102,23 @@ def test_the_labelled_supine_tilts_are_seen_and_the_clip_is_the_tilt(rules: dict
         assert start <= held_from + 0.5 and end >= held_to - 0.5
     found = [s for s in recognise(track, rules) if s.exercise != "none"]
     assert [s.exercise for s in found] == [TILT]
+
+
+def test_the_report_says_per_stretch_which_tilts_were_seen_but_not_counted(tmp_path: Path) -> None:
+    # Issue 14 item 4: a 0 for the supine tilts is not bare; each slide is listed with its times.
+    track = Track.load(TRACKS / "pelvic_tilt" / "HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt.npz")
+    result = analyze_track(track, load_exercise(TILT), tmp_path / "out")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["reps"]["total"] == result.summary.reps_total == 0
+    seen = [u for u in report["uncounted"] if u["reason"] == SEEN_REASON]
+    assert len(seen) == 2
+    assert seen[0]["start_s"] < 5.0 and seen[0]["end_s"] > 7.5  # held 4.5-8.0 s
+    assert seen[1]["start_s"] < 13.0 and seen[1]["end_s"] > 17.0  # held 12.0-17.5 s
+    assert not [u for u in report["uncounted"] if u["reason"] == "not_far_enough"]  # the same movement
+
+
+def test_other_exercises_reports_get_no_tilts(tmp_path: Path) -> None:
+    summary = analyze_track(lying(TWO_TILTS), load_exercise(HOLD), tmp_path / "out").summary
+    assert not [u for u in summary.uncounted if u.reason == SEEN_REASON]
+    tilt = analyze_track(lying(TWO_TILTS), load_exercise(TILT), tmp_path / "tilt").summary
+    assert len([u for u in tilt.uncounted if u.reason == SEEN_REASON]) == 2
