@@ -4,12 +4,15 @@ Lying on the back with the feet planted, a posterior pelvic tilt rolls the pelvi
 on the floor; the hip joints sit above that contact, so they move toward the head, about 1.5-2.5 cm
 (0.03-0.05 of a 50 cm torso) for a 10-15 degree tilt, while the feet stay where they are. Measured
 along the body's own axis from the ankle (``along`` metric), the HonzaCzSk clip's two labelled
-tilts read +0.046 and +0.037 torso lengths (20 and 16 px on a 425 px torso) over the rests before
-and after; lying still between them the same reading wanders by 0.005 (standard deviation of
-0.5 s medians; 2 px). The deep-abdominal hold is done in the same position without moving the
-pelvis, so a slide held for a breath out tells the two apart where the rule engine cannot count
-it: the counting rules are shared with the all-fours tilt, whose resting hips wander by more than
-a supine tilt moves them (see sample_videos/README.md).
+tilts read +0.046 and +0.037 torso lengths (19 and 16 px on a 422 px torso) over the rests before
+and after; lying still the same reading has a standard deviation of 0.003 (0.5 s medians; 1.3 px)
+and the three rests differ by 0.007 (3 px). (The shoulder-hip-knee angle, which the counting rules
+use, moves +2.8 and +1.6 degrees against rests 0.9 degrees apart.) Where the feet were lifted and
+put down again the rests differ more: 0.06 between the knee-roll clip's rests. The deep-abdominal
+hold is done in the same position without moving the pelvis, so a slide held for a breath out
+tells the two apart where the rule engine cannot count it: the counting rules are shared with the
+all-fours tilt, whose resting hips wander by more than a supine tilt moves them (1 s ranges of
+0.016-0.03 there; see sample_videos/README.md).
 
 Used by :mod:`posecheck.lookalike` on stretches found as the deep-abdominal hold only, and by
 ``analyze`` to report the tilts it saw but the pelvic-tilt rules did not count (``uncounted``).
@@ -30,8 +33,10 @@ HIP_SLIDE = MetricDef(
 )
 KNEE_BEND = MetricDef("knee_bend", "angle", ("hip", "knee", "ankle"), "near")
 HIP_ANGLE = MetricDef("hip_angle", "angle", ("shoulder", "hip", "knee"), "near")
-SLIDE_TORSO = 0.025  # torso lengths toward the head: half the smaller labelled tilt plus the still wander
-BACK_TORSO = 0.012  # back within this of the start: the tilt is over (2.4x the still wander's SD)
+# Torso lengths toward the head: below the 0.03 of the smallest tilt the body makes (above), 3.5x the
+# rests' spread and 8x their standard deviation.
+SLIDE_TORSO = 0.025
+BACK_TORSO = 0.012  # back within this of the start: the tilt is over (4x the still standard deviation)
 MIN_HELD_S = 1.0  # a tilt is held through a breath out; a leg passing through takes less
 SMOOTH_S = 0.5  # median window: the model's frame-to-frame jumps are shorter
 # A tilt opens the knee and the shoulder-hip-knee angle 1-4 degrees (the labelled clip); more is the
