@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from posecheck.coach.schema import RuleSet
-from posecheck.tilt_seen import tilts_seen
+from posecheck.tilt_seen import MIN_HELD_S, tilts_seen
 from posecheck.track import Track
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ LOOKALIKE_CONFIDENCE = 0.5
 # Slides this close to the stretch found as the hold belong to it (a rest of a breath or two
 # between tilts; the hold's timer, which found the stretch, stops at the first tilts).
 CHAIN_GAP_S = 6.0
+MIN_SET = 2  # slides in a run found outside a timed hold: a set of tilts, not one shift of the hips
 EDGE_S = 1.0  # the segment reaches this far beyond the first and last slide (as recognise's growth)
 
 Count = Callable[[Track, "Segment", Mapping[str, RuleSet]], "Segment"]
@@ -51,7 +52,38 @@ def tell_apart(
     for n, seg in enumerate(segments):
         if seg.exercise == HOLD:
             out = _tell(track, out, n, rules, count)
-    return [s for s in out if s.end_s > s.start_s]
+    out = [s for s in out if s.end_s > s.start_s]
+    return [part for seg in out for part in _tilts_in_none(track, seg, rules, count)]
+
+
+def _tilts_in_none(track: Track, seg: Segment, rules: Mapping[str, RuleSet], count: Count) -> list[Segment]:
+    """A ``none`` stretch split round a set of ``MIN_SET`` or more chained slides (else as it was).
+
+    Where no hold was timed (a relative rule carried over from a lying exercise before keeps the
+    hold's timer from starting), a run of tilts still shows; one slide alone is not taken (a
+    bridge lowered or feet put down again can read as one).
+    """
+    from posecheck.recognise import sub_track  # recognise imports this module
+
+    if seg.exercise != NONE or seg.end_s - seg.start_s < 2 * MIN_HELD_S * MIN_SET:
+        return [seg]
+    spans = tilts_seen(sub_track(track, seg.start_s, seg.end_s), rules[HOLD])
+    groups: list[list[tuple[float, float]]] = []
+    for span in spans:
+        if groups and span[0] - groups[-1][-1][1] <= CHAIN_GAP_S:
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    best = max(groups, key=len, default=[])
+    if len(best) < MIN_SET:
+        return [seg]
+    start, end = max(seg.start_s, best[0][0] - EDGE_S), min(seg.end_s, best[-1][1] + EDGE_S)
+    start = seg.start_s if start - seg.start_s < EDGE_S else start  # no slivers
+    end = seg.end_s if seg.end_s - end < EDGE_S else end
+    tilt = count(track, replace(seg, exercise=TILT, start_s=start, end_s=end), rules)
+    found = replace(tilt, confidence=LOOKALIKE_CONFIDENCE, alternatives=(HOLD,), seen_s=tuple(best))
+    before, after = replace(seg, end_s=start), replace(seg, start_s=end)
+    return [s for s in (before, found, after) if s.end_s > s.start_s]
 
 
 def _tell(

@@ -33,6 +33,9 @@ HIP_SLIDE = MetricDef(
 )
 KNEE_BEND = MetricDef("knee_bend", "angle", ("hip", "knee", "ankle"), "near")
 HIP_ANGLE = MetricDef("hip_angle", "angle", ("shoulder", "hip", "knee"), "near")
+TORSO = ("mid:shoulder", "mid:hip")
+HIP_HEIGHT = MetricDef("hip_height", "height", ("mid:hip", "mid:shoulder"), "mid", TORSO)
+FOOT_HEIGHT = MetricDef("foot_height", "height", ("ankle", "mid:hip"), "near", TORSO)
 # Torso lengths toward the head: below the 0.03 of the smallest tilt the body makes (above), 3.5x the
 # rests' spread and 8x their standard deviation.
 SLIDE_TORSO = 0.025
@@ -42,6 +45,11 @@ SMOOTH_S = 0.5  # median window: the model's frame-to-frame jumps are shorter
 # A tilt opens the knee and the shoulder-hip-knee angle 1-4 degrees (the labelled clip); more is the
 # legs moving (a knee roll opens the hip angle by 35), not the pelvis.
 STEADY_DEG = 8.0
+# The pelvis stays on the floor (the labelled tilts move the hip point up or down 0.008 torso lengths
+# at most; a bridge lifts it 0.3) and the feet stay planted (the deep-abdominal rules' feet-down
+# band ends 0.05 above the hips; a dead bug's feet are a thigh length up).
+HIPS_DOWN_TORSO = 0.05
+FEET_DOWN_TORSO = 0.1
 BASELINE_QUANTILE = 0.2  # the start position is the low end: a posterior tilt only lengthens the slide
 
 
@@ -70,7 +78,7 @@ def tilts_seen(track: Track, rules: RuleSet) -> list[tuple[float, float]]:
     if not prepared.frames:
         return []
     xy, near, z = prepared.stacked()
-    values = compute_all([HIP_SLIDE, KNEE_BEND, HIP_ANGLE], xy, near, z)
+    values = compute_all([HIP_SLIDE, KNEE_BEND, HIP_ANGLE, HIP_HEIGHT, FOOT_HEIGHT], xy, near, z)
     t = np.array([f.t for f in prepared.frames])
     supine = np.array([f.posture == "supine" for f in prepared.frames])
     fps = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-6)
@@ -82,6 +90,11 @@ def tilts_seen(track: Track, rules: RuleSet) -> list[tuple[float, float]]:
         if np.all(np.isnan(angle)):
             return []
         steady &= np.abs(angle - np.nanmedian(angle)) <= STEADY_DEG
+    hips = _rolling_median(np.where(supine, values["hip_height"], np.nan), n)
+    feet = _rolling_median(np.where(supine, values["foot_height"], np.nan), n)
+    with np.errstate(invalid="ignore"):
+        on_floor = np.abs(hips - np.nanquantile(hips, BASELINE_QUANTILE)) <= HIPS_DOWN_TORSO  # lowest = down
+        steady &= on_floor & (feet <= FEET_DOWN_TORSO)
     usable = steady & ~np.isnan(slide)
     if not usable.any():
         return []

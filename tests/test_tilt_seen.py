@@ -12,8 +12,8 @@ import pytest
 from posecheck.analyze import analyze_track
 from posecheck.coach.loader import load_all, load_exercise
 from posecheck.landmarks import INDEX
-from posecheck.lookalike import HOLD, LOOKALIKE_CONFIDENCE, TILT
-from posecheck.recognise import recognise
+from posecheck.lookalike import HOLD, LOOKALIKE_CONFIDENCE, TILT, tell_apart
+from posecheck.recognise import NONE, Segment, count_segment, recognise
 from posecheck.tilt_seen import SEEN_REASON, tilts_seen
 from posecheck.track import Track
 from tests.synthetic import Pose2D, make_track, supine_landmarks
@@ -122,3 +122,19 @@ def test_other_exercises_reports_get_no_tilts(tmp_path: Path) -> None:
     assert not [u for u in summary.uncounted if u.reason == SEEN_REASON]
     tilt = analyze_track(lying(TWO_TILTS), load_exercise(TILT), tmp_path / "tilt").summary
     assert len([u for u in tilt.uncounted if u.reason == SEEN_REASON]) == 2
+
+
+def test_a_run_of_slides_where_no_hold_was_timed_is_the_tilt(rules: dict) -> None:
+    # After another lying exercise the hold's timer may never start: the stretch is "none".
+    track = lying(TWO_TILTS)
+    found = tell_apart(track, [Segment(NONE, 0.0, float(track.t[-1]), 0.6)], rules, count_segment)
+    tilts = [s for s in found if s.exercise == TILT]
+    assert len(tilts) == 1 and len(tilts[0].seen_s) == 2 and tilts[0].alternatives == (HOLD,)
+    assert tilts[0].start_s <= 2.5 and tilts[0].end_s >= 13.5
+
+
+def test_one_slide_where_no_hold_was_timed_stays_none(rules: dict) -> None:
+    # One shift of the hips (a bridge lowered, the feet put down again) is not a set of tilts.
+    track = lying([(3.0, 0.0), (3.0, 0.04), (6.0, 0.0)])
+    found = tell_apart(track, [Segment(NONE, 0.0, float(track.t[-1]), 0.6)], rules, count_segment)
+    assert [s.exercise for s in found] == [NONE]
