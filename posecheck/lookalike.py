@@ -94,7 +94,12 @@ def _tell(
     seg = segs[n]
     lo = segs[n - 1].start_s if n and segs[n - 1].exercise == NONE else seg.start_s
     hi = segs[n + 1].end_s if n + 1 < len(segs) and segs[n + 1].exercise == NONE else seg.end_s
-    spans = _chained(tilts_seen(sub_track(track, lo, hi), rules[HOLD]), seg.start_s, seg.end_s)
+    # The hold's own stretch decides (its baselines are this person's, lying here); the stretch
+    # with the "none" beside it only places the edges, as other footage there shifts baselines.
+    inside = tilts_seen(sub_track(track, seg.start_s, seg.end_s), rules[HOLD])
+    spans = _chained(tilts_seen(sub_track(track, lo, hi), rules[HOLD]), seg.start_s, seg.end_s) or inside
+    if not inside:
+        spans = []
     confidence = min(seg.confidence, LOOKALIKE_CONFIDENCE)
     out = list(segs)
     if not spans:
