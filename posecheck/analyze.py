@@ -34,7 +34,7 @@ from posecheck.extract import Source, load_estimator, open_source
 from posecheck.pipeline import Background, Prefetch
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
 from posecheck.pose.upright import UprightPose
-from posecheck.tilt_seen import note_tilts_seen
+from posecheck.tilt_seen import note_tilts_seen, notes_tilts
 from posecheck.track import Track, TrackBuilder
 from posecheck.video import check_input_path, resize_long_side, sniff
 
@@ -375,7 +375,7 @@ def _write_outputs(
             "the video is very dark: light the room or turn the camera away from the window, "
             "then record again"
         )
-    if not src.still:
+    if not src.still and notes_tilts(rules):  # only then the whole track is gathered in memory
         note_tilts_seen(builder.build(), rules, summary)
     _add_findings(summary, notes)
     extra: dict[str, Any] = {

@@ -122,13 +122,18 @@ SEEN_TEXT = (
 )
 
 
+def notes_tilts(rules: RuleSet) -> bool:
+    """Whether :func:`note_tilts_seen` looks for tilts with these rules (the pelvic tilt's only)."""
+    return rules.exercise == TILT_EXERCISE
+
+
 def note_tilts_seen(track: Track, rules: RuleSet, summary: SessionSummary) -> None:
     """List each supine tilt seen but not counted in ``summary.uncounted`` (pelvic-tilt rules only).
 
     The report then says, per stretch of time, what was seen where the count is 0: a near miss
     of the same movement (``not_far_enough``) is replaced by the slide's own stretch.
     """
-    if rules.exercise != TILT_EXERCISE:
+    if not notes_tilts(rules):
         return
     counted = [(r.start_s, r.end_s) for r in summary.rep_events]
     for start, end in tilts_seen(track, rules):
