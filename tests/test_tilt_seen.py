@@ -14,6 +14,7 @@ from posecheck.coach.loader import load_all, load_exercise
 from posecheck.landmarks import INDEX
 from posecheck.lookalike import HOLD, LOOKALIKE_CONFIDENCE, TILT, tell_apart
 from posecheck.recognise import NONE, Segment, count_segment, recognise
+from posecheck.recognise_run import segment_lines
 from posecheck.tilt_seen import SEEN_REASON, tilts_seen
 from posecheck.track import Track
 from tests.synthetic import Pose2D, make_track, supine_landmarks
@@ -138,3 +139,10 @@ def test_one_slide_where_no_hold_was_timed_stays_none(rules: dict) -> None:
     track = lying([(3.0, 0.0), (3.0, 0.04), (6.0, 0.0)])
     found = tell_apart(track, [Segment(NONE, 0.0, float(track.t[-1]), 0.6)], rules, count_segment)
     assert [s.exercise for s in found] == [NONE]
+
+
+def test_the_segment_line_names_the_alternative_and_the_tilts_seen() -> None:
+    seg = Segment(TILT, 0.0, 19.0, 0.5, 0, 0, (), (HOLD,), ((4.5, 8.4), (12.2, 18.2)))
+    line = segment_lines([seg], {TILT: "Pelvic tilts", HOLD: "Deep abdominal strengthening"})[0]
+    assert "Pelvic tilts: 0 reps (confidence 0.50; or Deep abdominal strengthening)" in line
+    assert line.endswith("seen but too small to count: 4.5-8.4 s, 12.2-18.2 s")
