@@ -34,6 +34,7 @@ from posecheck.extract import Source, load_estimator, open_source
 from posecheck.pipeline import Background, Prefetch
 from posecheck.pose.estimator import PoseEstimator, PoseOptions
 from posecheck.pose.upright import UprightPose
+from posecheck.tilt_seen import note_tilts_seen, notes_tilts
 from posecheck.track import Track, TrackBuilder
 from posecheck.video import check_input_path, resize_long_side, sniff
 
@@ -177,6 +178,7 @@ def analyze_track(
     """Re-score a saved landmark track (no model, no video); ``previous_plot`` as in :func:`write_reports`."""
     out = prepare_output_dir(out_dir, force)
     scored = score_prepared(rules, prepare_for(track, rules))
+    note_tilts_seen(track, rules, scored.summary)
     _add_findings(scored.summary, [])
     extra = {"source": track.meta.get("source", ""), "input_kind": "track", "rules": rules.exercise}
     report, files = write_reports(
@@ -378,6 +380,8 @@ def _write_outputs(
             "the video is very dark: light the room or turn the camera away from the window, "
             "then record again"
         )
+    if not src.still and notes_tilts(rules):  # only then the whole track is gathered in memory
+        note_tilts_seen(builder.build(), rules, summary)
     _add_findings(summary, notes)
     extra: dict[str, Any] = {
         "source": src.path.name,

@@ -18,7 +18,7 @@ import numpy as np
 from posecheck.body import clip_unit, mean_of_seen, midpoint, positive_or_nan, safe_divide
 from posecheck.landmarks import CENTRE_PARTS, PAIRED_PARTS, side_index
 
-MetricKind = Literal["angle", "inclination", "between", "distance", "height", "offset", "depth"]
+MetricKind = Literal["angle", "inclination", "between", "distance", "height", "offset", "depth", "along"]
 MetricSide = Literal["near", "far", "left", "right", "mid", "each"]
 
 KIND_POINTS: dict[str, int] = {
@@ -29,6 +29,7 @@ KIND_POINTS: dict[str, int] = {
     "height": 2,  # how far a is above b in the image / normaliser (negative: below)
     "offset": 3,  # signed distance of a from line b-c / |b - c|, positive = image-up side
     "depth": 2,  # MediaPipe depth of b minus depth of a / normaliser (positive: a nearer)
+    "along": 4,  # how far b lies from a in the direction c->d / normaliser (negative: against it)
 }
 KIND_UNITS: dict[str, str] = {
     "angle": "deg",
@@ -38,6 +39,7 @@ KIND_UNITS: dict[str, str] = {
     "height": "ratio",
     "offset": "ratio",
     "depth": "ratio",
+    "along": "ratio",
 }
 
 
@@ -140,6 +142,12 @@ def _one_side(metric: MetricDef, points: _Points, side: str) -> np.ndarray:
         # Make "positive" mean toward the top of the image whatever the line's direction.
         normal_up = np.where(line[..., 0] >= 0, -1.0, 1.0)
         value = safe_divide(cross * normal_up, _norm(line) ** 2)
+    elif kind == "along":
+        # Measured along the body's own axis, so a slide along the body reads the same whatever
+        # way the person lies in the picture (head left or right, portrait or landscape).
+        axis = p[3] - p[2]
+        ab = p[1] - p[0]
+        value = safe_divide(ab[..., 0] * axis[..., 0] + ab[..., 1] * axis[..., 1], _norm(axis))
     elif kind == "depth":
         if points.z is None:
             return np.full(points.xy.shape[:-2], np.nan)
@@ -147,7 +155,7 @@ def _one_side(metric: MetricDef, points: _Points, side: str) -> np.ndarray:
         value = zb - za
     else:  # pragma: no cover - the schema only admits the kinds above
         raise ValueError(kind)
-    if metric.normalize is not None and kind in ("distance", "height", "depth"):
+    if metric.normalize is not None and kind in ("distance", "height", "depth", "along"):
         value = value / points.unit(metric.normalize, side)  # = safe_divide(value, length)
     return np.asarray(value, dtype=np.float64)
 

@@ -12,7 +12,9 @@ segment is scored with its own rule set on its part of the track for the reps an
 Look-alikes (four exercises lie on the back) are told apart by the movement: a rule set counts
 only its own movement (``tests/test_lookalikes.py``); where two still count on the same
 stretch, a counted rep outweighs a hold (holding still lying down is what the deep abdominal
-hold looks like from the side, whatever the person does with the pelvis).
+hold looks like from the side, whatever the person does with the pelvis). A stretch found as the
+deep abdominal hold is then looked at for the supine pelvic tilt's hip slides
+(:mod:`posecheck.lookalike`), and either answer names the other as its alternative.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 
 from posecheck.coach.schema import RuleSet
 from posecheck.coach.session import PreparedTrack, prepare_for, score_prepared
+from posecheck.lookalike import tell_apart
 from posecheck.track import Track
 
 NONE = "none"
@@ -54,6 +57,8 @@ class Segment:
     reps: int | None = None  # None for "none" segments
     holds: int | None = None
     hold_s: tuple[float, ...] = field(default=())
+    alternatives: tuple[str, ...] = ()  # look-alikes the landmarks cannot rule out
+    seen_s: tuple[tuple[float, float], ...] = ()  # movements seen but too small to count
 
     def as_dict(self) -> dict[str, object]:
         """The segment as report.json stores it."""
@@ -65,6 +70,8 @@ class Segment:
             "reps": self.reps,
             "holds": self.holds,
             "hold_s": [round(s, 2) for s in self.hold_s],
+            "alternatives": list(self.alternatives),
+            "seen_s": [[round(a, 2), round(b, 2)] for a, b in self.seen_s],
         }
 
 
@@ -263,10 +270,10 @@ def recognise(track: Track, rules: Mapping[str, RuleSet] | None = None) -> list[
     # A segment on which its own rules, run on it alone, count nothing got its evidence from a rule
     # carried over from the footage before: that evidence is dropped and the segments found again.
     empty = [s for s in counted if s.exercise != NONE and not _counts(rules[s.exercise], s)]
-    if not empty:
-        return counted
-    for s in empty:
-        k = ev.states.index(s.exercise)
-        inside = (ev.starts >= s.start_s - HOP_S) & (ev.starts < s.end_s)
-        ev.scores[k, inside] = np.minimum(ev.scores[k, inside], POSTURE_WEIGHT - COST)
-    return [count_segment(track, s, rules) for s in segment(ev, end_s)]
+    if empty:
+        for s in empty:
+            k = ev.states.index(s.exercise)
+            inside = (ev.starts >= s.start_s - HOP_S) & (ev.starts < s.end_s)
+            ev.scores[k, inside] = np.minimum(ev.scores[k, inside], POSTURE_WEIGHT - COST)
+        counted = [count_segment(track, s, rules) for s in segment(ev, end_s)]
+    return tell_apart(track, counted, rules, count_segment)

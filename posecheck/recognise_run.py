@@ -119,7 +119,11 @@ def segment_lines(segments: list[Segment], titles: dict[str, str]) -> list[str]:
             lines.append(f"{span}  none (setting up, resting or another exercise)")
             continue
         holds = f", {s.holds} holds" if s.holds else ""
+        also = "".join(f"; or {titles.get(a, a)}" for a in s.alternatives)
+        seen = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in s.seen_s)
+        seen = f"; seen but too small to count: {seen}" if seen else ""
         lines.append(
-            f"{span}  {titles.get(s.exercise, s.exercise)}: {s.reps} reps{holds} (confidence {s.confidence:.2f})"
+            f"{span}  {titles.get(s.exercise, s.exercise)}: {s.reps} reps{holds} "
+            f"(confidence {s.confidence:.2f}{also}){seen}"
         )
     return lines

@@ -124,3 +124,29 @@ def test_one_frame_equals_batch_for_every_rule_metric() -> None:
         assert single.keys() == batch.keys()
         for name, value in single.items():
             np.testing.assert_array_equal(value, batch[name][i], err_msg=f"{name} frame {i}")
+
+
+HIP_SLIDE = MetricDef("s", "along", ("hip", "ankle", "shoulder", "hip"), "right", ("shoulder", "hip"))
+
+
+@pytest.mark.parametrize("angle", [0.0, 90.0, 180.0, 33.0])
+def test_along_measures_along_the_body_whichever_way_it_lies(angle: float) -> None:
+    # Lying with the head left, right, up or tilted in the picture: the ankle 60 px toward the
+    # feet and 30 px off the body's line reads 0.6 torso lengths; a 6 px slide of the hip toward
+    # the head (a pelvic tilt on a 100 px torso) reads +0.06 more, the sideways part never.
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+
+    def at(u: float, v: float) -> tuple[float, float]:
+        return (500 + u * c - v * s, 500 + u * s + v * c)
+
+    still = figure(right_shoulder=at(0, 0), right_hip=at(100, 0), right_ankle=at(160, 30))
+    tilted = figure(right_shoulder=at(0, 0), right_hip=at(94, 0), right_ankle=at(160, 30))
+    before = float(compute_metric(HIP_SLIDE, still, near_is_left=False)["s"])
+    after = float(compute_metric(HIP_SLIDE, tilted, near_is_left=False)["s"])
+    assert before == pytest.approx(0.6, abs=1e-9)
+    assert after - before == pytest.approx(66 / 94 - 0.6, abs=1e-9)  # the torso shortened too
+
+
+def test_along_is_nan_where_a_point_is_unseen() -> None:
+    xy = figure(right_shoulder=(0, 0), right_hip=(100, 0))
+    assert math.isnan(float(compute_metric(HIP_SLIDE, xy, near_is_left=False)["s"]))

@@ -74,7 +74,7 @@ class Metric(_Strict):
     """A measurement, e.g. ``{name="hip_line", kind="angle", points=["shoulder","hip","knee"]}``."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    kind: Literal["angle", "inclination", "between", "distance", "height", "offset", "depth"]
+    kind: Literal["angle", "inclination", "between", "distance", "height", "offset", "depth", "along"]
     points: list[str]
     side: Literal["near", "far", "left", "right", "mid", "each"] = "near"
     normalize: list[str] | None = Field(None, description="two points whose distance is the unit length")
