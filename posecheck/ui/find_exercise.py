@@ -33,6 +33,12 @@ def segment_rows(report: dict[str, Any], titles: dict[str, str]) -> list[dict[st
                 "reps": "" if none else seg["reps"],
                 "holds": "" if none else seg["holds"],
                 "confidence": round(seg["confidence"], 2),
+                # A look-alike the landmarks cannot rule out, and movements seen but too small to count:
+                # the person should know the answer is a guess, and that their tilts were seen.
+                "or perhaps": ", ".join(titles.get(a, a) for a in seg.get("alternatives") or []),
+                "seen, too small to count": ", ".join(
+                    f"{a:.1f}-{b:.1f} s" for a, b in seg.get("seen_s") or []
+                ),
             }
         )
     return rows
