@@ -146,10 +146,14 @@ def test_batch_figures(figures: dict[str, Any]) -> None:
     batch = figures["batch"]
     runs = {r["label"]: r for r in batch["runs"]}
     assert set(runs) == {"pool, 1 worker", "pool, 2 workers"}
-    for run in [*runs.values(), batch["rescore_inline"], batch["rescore_pool"]]:
+    for run in [*runs.values(), batch["rescore_pool"]]:
         assert _positive(run["wall_s"]) and run["frames"] > 0 and run["ok"] == 2
-    assert set(batch["rescore_inline"]["actions"]) == {"track reused"}
-    assert _positive(batch["rescore_plot_s"])
+    rescores = {r["label"].split(":")[0]: r for r in batch["rescore"]}
+    assert set(rescores) == {"comment only (plots unchanged)", "tuned"}
+    for r in rescores.values():
+        assert _positive(r["wall_s"]) and r["videos"], "each re-score times every video"
+        assert all(v["total_ms"] >= v["scoring_ms"] + v["plot_ms"] > 0 for v in r["videos"])
+    assert batch["rescore_tuned"], "the tuned file says what it moved"
     assert any("2 pool workers" in t["target"] for t in figures["targets"])
 
 
