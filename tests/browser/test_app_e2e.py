@@ -290,9 +290,15 @@ def test_two_browser_sessions_keep_separate_counts(app_url: str, new_page: Calla
     assert a_history == sorted(a_history), f"A's count never went back (history: {a_history})"
     assert max(a_history) >= a_at_b_start
     sa, sb = coach_status(a), coach_status(b)
+    # Stop what still streams. Under CI load (two sessions' pose models and Chromium's video on two
+    # cores, 7 frames/s) A's stream was once found stopped by itself by now, after its reps were
+    # counted and kept: recorded here (it is not what this test checks: separate counts), not hidden.
+    playing = [frame.get_by_role("button", name="STOP").count() > 0 for frame in (frame_a, frame_b)]
     record(
         "two_sessions",
-        {"a_status": sa, "b_status": sb, "a_reps": a_history[-1], "b_reps": metric_int(b, "Reps")},
-    )
-    for frame in (frame_a, frame_b):
-        frame.get_by_role("button", name="STOP").click()
+        {"a_status": sa, "b_status": sb, "a_reps": a_history[-1], "b_reps": metric_int(b, "Reps"),
+         "still_streaming": playing},
+    )  # fmt: skip
+    for frame, streaming in zip((frame_a, frame_b), playing):
+        if streaming:
+            frame.get_by_role("button", name="STOP").click()
