@@ -53,7 +53,32 @@ def tell_apart(
         if seg.exercise == HOLD:
             out = _tell(track, out, n, rules, count)
     out = [s for s in out if s.end_s > s.start_s]
-    return [part for seg in out for part in _tilts_in_none(track, seg, rules, count)]
+    out = [part for seg in out for part in _tilts_in_none(track, seg, rules, count)]
+    return _joined(track, out, rules, count)
+
+
+def _joined(
+    track: Track, segments: list[Segment], rules: Mapping[str, RuleSet], count: Count
+) -> list[Segment]:
+    """Neighbouring segments of the same exercise as one, counted again over the whole stretch.
+
+    A stretch told apart here can end where the next segment, found as that exercise by its own
+    counts (the supine tilt's rules count the slides), begins: one set, not two.
+    """
+    out: list[Segment] = []
+    for seg in segments:
+        prev = out[-1] if out else None
+        if prev is None or seg.exercise == NONE or prev.exercise != seg.exercise or prev.end_s < seg.start_s:
+            out.append(seg)
+            continue
+        whole = count(track, replace(prev, end_s=seg.end_s), rules)
+        out[-1] = replace(
+            whole,
+            confidence=min(prev.confidence, seg.confidence),
+            alternatives=tuple(dict.fromkeys((*prev.alternatives, *seg.alternatives))),
+            seen_s=(*prev.seen_s, *seg.seen_s),
+        )
+    return out
 
 
 def _tilts_in_none(track: Track, seg: Segment, rules: Mapping[str, RuleSet], count: Count) -> list[Segment]:

@@ -75,7 +75,7 @@ CASES = [
         broken('metric = "hip_line"\nrest', 'metric = "hip_line"\nmin_rest_secs = 2\nrest'),
         "movement.min_rest_secs: unknown key 'min_rest_secs'; did you mean 'min_rest_s'? allowed here: "
         "calibrate_s, max_gap_s, metric, min_rest_s, min_target_s, pick, rest, side_from_rest, side_metric, "
-        "side_pick, target",
+        "side_pick, target, throughout",
     ),
     (
         "unknown_metric",
@@ -145,6 +145,20 @@ CASES = [
         "no_schema_version",
         broken("schema_version = 1\n", ""),
         "schema_version: missing; add 'schema_version = 1' at the top of the file",
+    ),
+    (
+        "form_in_a_posture_not_allowed",
+        GOOD + '\n[forms.quadruped.movement]\nmetric = "hip_line"\n'
+        'rest = [{ metric = "hip_line", below = 150 }]\ntarget = [{ metric = "hip_line", above = 160 }]\n',
+        "forms.quadruped: 'quadruped' is not in posture.also_allowed; add it there or remove the form",
+    ),
+    (
+        "form_with_an_unknown_metric",
+        broken('cue = "Lie on your back."', 'cue = "Lie on your back."\nalso_allowed = ["quadruped"]')
+        + '\n[forms.quadruped.movement]\nmetric = "hip_lin"\n'
+        'rest = [{ metric = "hip_line", below = 150 }]\ntarget = [{ metric = "hip_line", above = 160 }]\n',
+        "forms.quadruped.movement.metric: unknown metric 'hip_lin'; did you mean 'hip_line'? known: "
+        "hip_line, knee_bend (define it under [[metrics]])",
     ),
 ]
 

@@ -159,3 +159,25 @@ def test_changing_a_threshold_changes_the_count_on_a_real_track(bridge: RuleSet)
     assert score_prepared(strict, prepared).summary.reps_total == 0
     # The same prepared track serves any threshold (only filter settings need a new one).
     assert prepare_track(track, strict.filter).filter == prepared.filter
+
+
+def test_a_forms_numbers_are_tuned_and_saved_like_the_files_own(tmp_path: Path) -> None:
+    # The pelvic tilt on all fours is counted by its own movement: its numbers are on the page too,
+    # and a change to one counts the all-fours clip differently.
+    tilt = load_exercise("pelvic_tilt")
+    key = "forms.quadruped.movement.target[0].above"
+    [field] = [f for f in tunable_fields(tilt) if f.key == key]
+    assert field.section == "forms" and field.label.startswith("In quadruped: target: tilt above")
+    tuned = apply_values(tilt, {key: 9.5})
+    assert tuned.forms["quadruped"].movement.target[0].above == 9.5
+    assert tuned.movement == tilt.movement, "the lying form is untouched"
+    assert changes(tilt, tuned) == [(key, 5.0, 9.5)]
+    saved = tmp_path / "tilt.toml"
+    saved.write_text(to_toml(tuned, tilt, "rules/pelvic_tilt.toml"))
+    assert load_rules(saved) == tuned
+    track = Track.load(
+        REPO / "sample_videos" / "tracks" / "pelvic_tilt" / "BloomFit__pelvic_tilt_quadruped.npz"
+    )
+    prepared = prepare_track(track, tilt.filter, ("supine",))
+    assert score_prepared(tilt, prepared).summary.reps_total == 5
+    assert score_prepared(tuned, prepared).summary.reps_total < 5  # the rock swings 6-10 degrees

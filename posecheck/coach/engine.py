@@ -76,9 +76,19 @@ class Coach:
             [] if self._awaiting_picture or not self._prepare.orientation_decided else None
         )
         self.cues = CueBoard()
-        self.reader = MetricReader(rules)
         self.setup = SetupChecks(rules, self.cues)
         self.posture = PostureGate(rules.posture, self.cues)
+        self._count_with(rules)
+        self.form: str = rules.posture.required  # the posture whose movement counts (rules.forms)
+        self.frames_total = 0
+        self.frames_with_pose = 0
+        self._sides_seen, self._left, self._right = 0, 0, 0  # see _side_counts
+        self._first_t: float | None = None
+        self._last_t = 0.0
+
+    def _count_with(self, rules: RuleSet) -> None:
+        """(Re)make the parts that read the movement: reader, arming, checks, counter, view."""
+        self.reader = MetricReader(rules)
         self.arming = Arming(rules, self.posture, self.reader)
         self.checks = FormChecks(rules.checks, self.reader, self.cues)
         self.counter: RepCounter | GuidedTimer = (
@@ -87,11 +97,23 @@ class Coach:
             else RepCounter(rules, self.reader, self.posture, self.arming, self.checks, self.cues)
         )
         self.view = ViewWatch(rules, self.reader, self.posture, self.arming, self.cues)
-        self.frames_total = 0
-        self.frames_with_pose = 0
-        self._sides_seen, self._left, self._right = 0, 0, 0  # see _side_counts
-        self._first_t: float | None = None
-        self._last_t = 0.0
+
+    def _take_form(self) -> None:
+        """Count with the movement of the allowed posture the person is in, from the set's start.
+
+        Only in setup: before the set starts, or after the person left the posture for long (the
+        start is then learnt again anyway). What was counted so far carries over.
+        """
+        posture = self.posture.stable
+        if self.counter.phase != "setup" or not self.posture.ok or posture == self.form:
+            return
+        old = self.counter
+        self.form = posture
+        self._count_with(self.rules.in_form(posture))
+        new = self.counter
+        new.reps, new.holds, new.uncounted = old.reps, old.holds, old.uncounted
+        if isinstance(old, RepCounter) and isinstance(new, RepCounter):
+            new.last_side = old.last_side
 
     # ----- the parts' state, read by sinks and tests ----------------------------------------------
     @property
@@ -196,6 +218,9 @@ class Coach:
         self.cues.begin_frame()
         self.setup.update(t, frame, counter.phase == "setup", seen)
         self.posture.update(t, frame.posture)
+        if self.rules.forms:
+            self._take_form()
+            counter = self.counter
         someone_in_view = self.frames_total > _SETTLING_FRAMES and self.setup.lost_since is None
         if isinstance(counter, GuidedTimer):
             counter.update(t, metrics, someone_in_view, events)
@@ -245,7 +270,7 @@ class Coach:
             cue=self.cues.current(t),
             new_cues=self.cues.new_cues,
             events=events,
-            key_metric=self.rules.movement.metric,
+            key_metric=self.reader.key,
             key_value=self.reader.key_value(metrics),
             metrics=metrics,
             landmarks=(frame.image_xy if frame.image_xy is not None else frame.xy)

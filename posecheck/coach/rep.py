@@ -45,6 +45,18 @@ class Rep:
     frames: int = 0
     unseen: int = 0
     off_posture: int = 0
+    # movement.throughout: since when it has failed (None: it holds), and whether it failed for long.
+    stray_since: float | None = None
+    strayed: bool = False
+
+    def watch_throughout(self, t: float, holds: bool) -> None:
+        """Note whether ``movement.throughout`` holds on this frame; failing ``STRAY_S`` or more in a
+        row marks the rep as not this exercise's movement."""
+        if holds:
+            self.stray_since = None
+            return
+        self.stray_since = t if self.stray_since is None else self.stray_since
+        self.strayed = self.strayed or t - self.stray_since >= STRAY_S
 
     def track_trough(self, t: float, key: float, higher_is_target: bool) -> None:
         """Keep the moment the key metric came nearest the start since the target was lost."""
@@ -161,6 +173,9 @@ class RepFactory:
 
 # A deliberate movement out of the start position lasts this long; a wobble crosses back sooner.
 NEAR_MISS_S = 1.0
+# Another part moving on purpose (knees rolled aside, a foot lifted) takes half a second or more; the
+# model's jitter crosses a band for a frame or two.
+STRAY_S = 0.5
 
 
 def hold_event(rep: Rep, side: Side | None, start: float, end: float, held: float, ok: bool) -> HoldEvent:

@@ -18,6 +18,8 @@ NOT_COUNTED = {
     "started_before_recording": "It began before the recording (or the camera) caught its start.",
     "ended_before_rest": "The recording ended before you came back to the start.",
     "left_posture": "You left the position before coming back to the start.",
+    "other_parts_moved": "Other parts moved as well (your legs or hips, for example), so it was not "
+    "this exercise's movement alone.",
     "not_far_enough": "You moved toward the target but not far enough for me to count it "
     "(or the movement is too small for the camera to see).",
 }
@@ -94,6 +96,8 @@ class RepEnd:
         """A rep cut short at ``t`` (the person left the posture, or its start was never seen): on
         its way back to the start it was done; else its hold is kept and it is reported."""
         rep.clock.pause(t)
+        if rep.strayed:  # not this exercise's movement: no hold to keep either
+            return Outcome(uncounted=not_counted(rep, side, t, "other_parts_moved") if rep.reached else None)
         if reason == "left_posture" and rep.reached and not rep.partial and came_back(rep):
             # On the way back to the start, then up (sat up, stood up): the rep was done.
             assert rep.returned_t is not None

@@ -111,6 +111,8 @@ class RepCounter:
                 self.rep.side_start = self._side_start.take()
                 self.phase = "moving"
             return
+        if mv.throughout:
+            rep.watch_throughout(t, reader.holds(mv.throughout, metrics))
         rep.track_peak(key, metrics, self._make.higher_is_target)
         rep.frames += 1
         rep.unseen += math.isnan(key)
@@ -186,6 +188,14 @@ class RepCounter:
         self.rep = None
         self.phase = "rest"
         side = self.side_of(rep)
+        if rep.strayed:
+            # Other parts moved (knees rolled aside, feet put down elsewhere): not this exercise's
+            # movement, and the start it is measured from may have moved with them: learn it again.
+            if rep.reached:
+                self.uncounted.append(not_counted(rep, side, t, "other_parts_moved"))
+            self.phase = "setup"
+            self._gate.ok_since = None
+            return
         if not rep.reached:
             # Went out and came back without reaching the target: not a rep, but a deliberate try
             # is reported (too shallow, or a movement too small for the camera to see).
@@ -230,6 +240,10 @@ class RepCounter:
         if rep is None:
             return Outcome()
         side = self.side_of(rep)
+        if rep.strayed:
+            return Outcome(
+                uncounted=not_counted(rep, side, last_t, "other_parts_moved") if rep.reached else None
+            )
         if not rep.reached:
             return Outcome(hold=self._end.open_hold(rep, side, last_t))
         end = self._rest_since if self._rest_since is not None else (rep.returned_t or last_t)

@@ -135,6 +135,11 @@ class Movement(_Strict):
         default_factory=list, description="all must hold at rest (not used by guided holds)"
     )
     target: list[Condition] = Field(min_length=1, description="all must hold in the target position")
+    throughout: list[Condition] = Field(
+        default_factory=list,
+        description="all must hold from a rep's start to its end: a rep during which one fails for "
+        "half a second or more is not counted (reported as 'other_parts_moved')",
+    )
     pick: Literal["min", "max"] = Field(
         "max", description="for a per-side ('each') metric: which side's value drives the count"
     )
@@ -149,6 +154,17 @@ class Movement(_Strict):
     min_rest_s: float = Field(0.2, ge=0, description="time back at rest before the rep is complete")
     max_gap_s: float = Field(1.0, ge=0, description="a hold survives losses of the target shorter than this")
     calibrate_s: float = Field(1.0, ge=0, description="rest time used to learn the person's own rest value")
+
+
+class Form(_Strict):
+    """The exercise done in one of ``posture.also_allowed``, counted by its own movement.
+
+    The same exercise can move the landmarks very differently in two postures (a pelvic tilt on
+    all fours swings the hip angle 6-10 degrees; lying on the back it slides the hip point a few
+    pixels): one movement cannot count both without counting noise in one of them.
+    """
+
+    movement: Movement
 
 
 class Check(_Strict):
@@ -227,6 +243,10 @@ class RuleSet(_Strict):
     metrics: list[Metric] = Field(min_length=1)
     movement: Movement
     checks: list[Check] = Field(default_factory=list)
+    forms: dict[Posture, Form] = Field(
+        default_factory=dict,
+        description="per allowed posture, a movement that replaces [movement] when the set starts in it",
+    )
     positions: Positions | None = None
     tuning: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="sensible [low, high] of key numbers, for threshold suggestions"
@@ -276,24 +296,34 @@ class RuleSet(_Strict):
             if not allow_each and names[name] == "each":
                 raise ValueError(f"{where}: metric '{name}' is per side ('each'); use it as movement.metric")
 
-        mv = self.movement
-        check_metric("movement.metric", mv.metric)
-        for group in ("rest", "target"):
-            for i, c in enumerate(getattr(mv, group)):
-                check_metric(f"movement.{group}[{i}].metric", c.metric)
-        if mv.side_metric is not None:
-            check_metric("movement.side_metric", mv.side_metric)
-            if names[mv.side_metric] != "each":
+        movements = [("movement", self.movement)]
+        for posture, form in self.forms.items():
+            if posture not in self.posture.also_allowed:
                 raise ValueError(
-                    f"movement.side_metric: '{mv.side_metric}' is not per side; "
-                    "give it side = 'each' or pick another"
+                    f"forms.{posture}: '{posture}' is not in posture.also_allowed; "
+                    "add it there or remove the form"
                 )
+            movements.append((f"forms.{posture}.movement", form.movement))
+        for where, mv in movements:
+            check_metric(f"{where}.metric", mv.metric)
+            for group in ("rest", "target", "throughout"):
+                for i, c in enumerate(getattr(mv, group)):
+                    check_metric(f"{where}.{group}[{i}].metric", c.metric)
+            if mv.side_metric is not None:
+                check_metric(f"{where}.side_metric", mv.side_metric)
+                if names[mv.side_metric] != "each":
+                    raise ValueError(
+                        f"{where}.side_metric: '{mv.side_metric}' is not per side; "
+                        "give it side = 'each' or pick another"
+                    )
+            if self.kind != "guided_hold" and not mv.rest:
+                raise ValueError(
+                    f"{where}.rest: a rep or hold exercise needs rest conditions; add rest = [...]"
+                )
+            _check_bands_do_not_overlap(mv, where)
         for i, chk in enumerate(self.checks):
             for j, c in enumerate(chk.when):
                 check_metric(f"checks[{i}].when[{j}].metric", c.metric)
-        if self.kind != "guided_hold" and not mv.rest:
-            raise ValueError("movement.rest: a rep or hold exercise needs rest conditions; add rest = [...]")
-        _check_bands_do_not_overlap(mv)
         if self.kind in ("hold", "guided_hold") and self.dose.hold_s[1] <= 0:
             raise ValueError("dose.hold_s: a hold exercise needs a hold time (e.g. [20, 30])")
         if self.dose.reps[0] > self.dose.reps[1]:
@@ -314,13 +344,18 @@ class RuleSet(_Strict):
         """Plain metric definitions for :mod:`posecheck.metrics`."""
         return [m.definition() for m in self.metrics]
 
+    def in_form(self, posture: str) -> RuleSet:
+        """These rules with the movement of the form done in ``posture`` (themselves if it has none)."""
+        form = self.forms.get(posture)  # type: ignore[call-overload]
+        return self if form is None else self.model_copy(update={"movement": form.movement})
+
     @property
     def has_sides(self) -> bool:
         """Whether reps are counted per side."""
         return self.sides != "none"
 
 
-def _check_bands_do_not_overlap(mv: Movement) -> None:
+def _check_bands_do_not_overlap(mv: Movement, where: str = "movement") -> None:
     """Rest and target bands of the same metric must leave a gap (that gap is the hysteresis)."""
     for r in mv.rest:
         for t in mv.target:
@@ -328,13 +363,13 @@ def _check_bands_do_not_overlap(mv: Movement) -> None:
                 continue
             if t.above is not None and r.below is not None and t.above <= r.below:
                 raise ValueError(
-                    f"movement: target '{t.metric} above {t.above:g}' overlaps "
+                    f"{where}: target '{t.metric} above {t.above:g}' overlaps "
                     f"rest '{r.metric} below {r.below:g}': "
                     "raise the target or lower the rest threshold so a gap is left between them"
                 )
             if t.below is not None and r.above is not None and t.below >= r.above:
                 raise ValueError(
-                    f"movement: target '{t.metric} below {t.below:g}' overlaps "
+                    f"{where}: target '{t.metric} below {t.below:g}' overlaps "
                     f"rest '{r.metric} above {r.above:g}': "
                     "lower the target or raise the rest threshold so a gap is left between them"
                 )

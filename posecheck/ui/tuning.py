@@ -31,6 +31,7 @@ TUNED_DIR_ENV = "POSECHECK_TUNED_DIR"
 _NOT_TUNABLE = {"schema_version", "handout_number"}
 SECTION_TITLES = {
     "movement": "Repetition: rest and target",
+    "forms": "Repetition in another posture",
     "checks": "Form checks",
     "dose": "Dose (from the handout)",
     "timing": "Pace and stillness",
@@ -99,6 +100,9 @@ def _condition_label(path: tuple[PathPart, ...], cond: Condition, bound: str, ru
     where = ""
     if path[0] == "movement":
         where = {"rest": "Rest", "target": "Target"}.get(str(path[1]), str(path[1]))
+    elif path[0] == "forms":  # ("forms", posture, "movement", "rest" | "target", i, bound)
+        group = {"rest": "rest", "target": "target"}.get(str(path[3]), str(path[3]))
+        where = f"In {str(path[1]).replace('_', ' ')}: {group}"
     elif path[0] == "checks":
         where = f"Check '{rules.checks[int(path[1])].id}'"
     rel = " (relative to own rest)" if cond.relative else ""
@@ -116,6 +120,9 @@ def tunable_fields(rules: RuleSet) -> list[Tunable]:
                 if not path and field_name in _NOT_TUNABLE:
                     continue
                 walk(getattr(obj, field_name), (*path, field_name), type(obj), field_name)
+        elif isinstance(obj, dict):  # forms, by posture
+            for key, item in obj.items():
+                walk(item, (*path, key), model, name)
         elif isinstance(obj, list):
             for i, item in enumerate(obj):
                 walk(item, (*path, i), model, name)
@@ -145,6 +152,8 @@ def tunable_fields(rules: RuleSet) -> list[Tunable]:
             label = f"{name}{part}" + (f": {description}" if description else "")
         if path[0] == "checks" and model is not Condition:
             label = f"Check '{rules.checks[int(path[1])].id}': {label}"
+        if path[0] == "forms" and model is not Condition:
+            label = f"In {str(path[1]).replace('_', ' ')}: {label}"
         if model.model_fields[name].annotation in (int, tuple[int, int]) or isinstance(value, int):
             kind: Literal["int", "float"] = "int"
             step = 1.0
@@ -171,7 +180,7 @@ def tunable_fields(rules: RuleSet) -> list[Tunable]:
 
 def _get(obj: Any, path: Sequence[PathPart]) -> Any:
     for part in path:
-        obj = obj[part] if isinstance(part, int) else getattr(obj, part)
+        obj = obj[part] if isinstance(part, int) or isinstance(obj, dict) else getattr(obj, part)
     return obj
 
 
