@@ -180,6 +180,9 @@ class TrackBuilder:
     blocks go to an anonymous temporary file (gone when the builder is, even after a
     crash), so memory stays flat however long the recording; :meth:`save` then
     streams them into the ``.npz``. Without a spool, blocks stay in memory.
+    ``people`` slots are kept per frame (the track still has ``MAX_PEOPLE``, the others
+    unseen), and ``compact`` keeps depth, visibility and world positions at the file's half
+    precision: a live set's track holds the tracked person only, at 602 bytes a frame.
     """
 
     def __init__(
@@ -191,10 +194,18 @@ class TrackBuilder:
         *,
         spool: bool = False,
         chunk_frames: int = 1024,
+        people: int = MAX_PEOPLE,
+        compact: bool = False,
     ) -> None:
         self.width, self.height, self.fps = width, height, fps
         self.meta = dict(meta or {})
         self.chunk_frames = chunk_frames
+        self._people = max(1, min(people, MAX_PEOPLE))
+        self._dtypes = _STORED_DTYPES if compact else _MEMORY_DTYPES
+        # Every column but the time has the person slots first.
+        self._shapes = {
+            name: (self._people, *shape[1:]) if shape else shape for name, shape in _FRAME_SHAPES.items()
+        }
         self._block = self._new_block()
         self._filled = 0
         self._blocks: list[dict[str, np.ndarray]] = []  # full blocks kept in memory (no spool)
@@ -208,15 +219,20 @@ class TrackBuilder:
     def _new_block(self) -> dict[str, np.ndarray]:
         n = self.chunk_frames
         return {
-            name: np.full((n, *shape), 0.0 if name == "visibility" else np.nan, _MEMORY_DTYPES[name])
-            for name, shape in _FRAME_SHAPES.items()
+            name: np.full((n, *shape), 0.0 if name == "visibility" else np.nan, self._dtypes[name])
+            for name, shape in self._shapes.items()
         }
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the frames' blocks (a spool's are on disk)."""
+        return sum(a.nbytes for block in [*self._blocks, self._block] for a in block.values())
+
     def append(self, t: float, people: list[PersonLandmarks]) -> None:
-        """Add one frame; extra people beyond ``MAX_PEOPLE`` are dropped."""
+        """Add one frame; people beyond the builder's ``people`` slots are dropped."""
         block, i = self._block, self._filled
         block["t"][i] = t
-        for k, person in enumerate(people[:MAX_PEOPLE]):
+        for k, person in enumerate(people[: self._people]):
             block["xy"][i, k] = person.xy
             block["z"][i, k] = person.z
             block["visibility"][i, k] = person.visibility
@@ -232,27 +248,42 @@ class TrackBuilder:
             self._blocks.append(block)
             return
         self._spooled.append(self._spool.seek(0, os.SEEK_END))
-        for name in _FRAME_SHAPES:
+        for name in self._shapes:
             self._spool.write(block[name].tobytes())
 
+    def _frame_bytes(self, name: str) -> int:
+        return int(np.prod(self._shapes[name], dtype=np.int64)) * np.dtype(self._dtypes[name]).itemsize
+
     def _chunks(self, name: str) -> Iterator[np.ndarray]:
-        """Column ``name`` block by block, in frame order (spooled blocks read back one at a time)."""
+        """Column ``name`` block by block, in frame order (spooled blocks read back one at a time),
+        with ``MAX_PEOPLE`` person slots as a track has."""
+        for chunk in self._kept_chunks(name):
+            if name == "t" or self._people == MAX_PEOPLE:
+                yield chunk
+                continue
+            missing = (len(chunk), MAX_PEOPLE - self._people, *chunk.shape[2:])
+            unseen = np.full(missing, 0.0 if name == "visibility" else np.nan, chunk.dtype)
+            yield np.concatenate([chunk, unseen], axis=1)
+
+    def _kept_chunks(self, name: str) -> Iterator[np.ndarray]:
         yield from (block[name] for block in self._blocks)
         if self._spool is not None:
             n = self.chunk_frames
-            skip = n * sum(_frame_bytes(k) for k in _columns_before(name))
+            names = list(self._shapes)
+            skip = n * sum(self._frame_bytes(k) for k in names[: names.index(name)])
             for offset in self._spooled:
                 self._spool.seek(offset + skip)
-                raw = self._spool.read(n * _frame_bytes(name))
-                yield np.frombuffer(raw, _MEMORY_DTYPES[name]).reshape(n, *_FRAME_SHAPES[name])
+                raw = self._spool.read(n * self._frame_bytes(name))
+                yield np.frombuffer(raw, self._dtypes[name]).reshape(n, *self._shapes[name])
         yield self._block[name][: self._filled]
 
     def build(self) -> Track:
         """The track of everything appended so far (in memory)."""
         columns = {name: np.concatenate(list(self._chunks(name))) for name in _FRAME_SHAPES}
         return Track(
-            t=columns["t"], xy=columns["xy"], z=columns["z"], visibility=columns["visibility"],
-            world=columns["world"], width=self.width, height=self.height, fps=self.fps, meta=self.meta,
+            t=columns["t"], xy=columns["xy"].astype(np.float32), z=columns["z"].astype(np.float32),
+            visibility=columns["visibility"].astype(np.float32), world=columns["world"].astype(np.float32),
+            width=self.width, height=self.height, fps=self.fps, meta=self.meta,
         )  # fmt: skip
 
     def save(self, path: str | Path) -> Path:
@@ -265,16 +296,6 @@ class TrackBuilder:
         """Drop the spool file (also done when the builder is garbage collected)."""
         if self._spool is not None:
             self._spool.close()
-
-
-def _columns_before(name: str) -> list[str]:
-    """Columns stored ahead of ``name`` in a spooled block."""
-    names = list(_FRAME_SHAPES)
-    return names[: names.index(name)]
-
-
-def _frame_bytes(name: str) -> int:
-    return int(np.prod(_FRAME_SHAPES[name], dtype=np.int64)) * np.dtype(_MEMORY_DTYPES[name]).itemsize
 
 
 @dataclass

@@ -81,3 +81,24 @@ def test_spooled_builder_keeps_at_most_one_block_in_memory() -> None:
 def test_empty_builder_saves_a_loadable_empty_track(tmp_path: Path) -> None:
     track = Track.load(TrackBuilder(640, 480, 25.0, spool=True).save(tmp_path / "empty.npz"))
     assert len(track) == 0 and track.xy.shape == (0, 2, NUM_LANDMARKS, 2)
+
+
+@pytest.mark.parametrize("spool", [False, True])
+def test_one_person_at_file_precision_gives_the_same_track_file(tmp_path: Path, spool: bool) -> None:
+    # A live set keeps the tracked person only, at the file's half precision: what it saves must be
+    # the file a full builder saves of that person.
+    full = TrackBuilder(640, 480, 30.0, chunk_frames=4)
+    compact = TrackBuilder(640, 480, 30.0, spool=spool, chunk_frames=4, people=1, compact=True)
+    for i in range(10):
+        frame = [person(float(i)), person(100.0 + i)] if i % 3 else []
+        full.append(i / 30, frame[:1])
+        compact.append(i / 30, frame)  # the second person is not kept
+    assert compact.nbytes * 3 < full.nbytes  # 602 bytes a frame against 1,856
+    a = Track.load(full.save(tmp_path / "full.npz"))
+    b = Track.load(compact.save(tmp_path / "compact.npz"))
+    for name in ("t", "xy", "z", "visibility", "world"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    built = compact.build()
+    assert built.xy.shape == (10, 2, NUM_LANDMARKS, 2) and np.isnan(built.xy[:, 1]).all()
+    np.testing.assert_array_equal(built.xy, b.xy)
+    compact.close()

@@ -22,7 +22,7 @@ import numpy as np
 
 from posecheck.errors import HistoryError, InputError
 from posecheck.physio_labels import drop_labels
-from posecheck.track import NUM_LANDMARKS, PersonLandmarks, Track, TrackBuilder
+from posecheck.track import PersonLandmarks, Track, TrackBuilder
 
 if TYPE_CHECKING:
     from posecheck.coach.feedback import SessionSummary
@@ -155,74 +155,45 @@ def saved_tracks(
     return found[::-1]
 
 
-# A live set keeps the tracked person only, in the precision of the track file (float16 for depth,
-# visibility and world positions, as posecheck.track stores them): 602 bytes a frame.
-_LIVE_COLUMNS: dict[str, tuple[tuple[int, ...], Any]] = {
-    "t": ((), np.float64),
-    "xy": ((NUM_LANDMARKS, 2), np.float32),
-    "z": ((NUM_LANDMARKS,), np.float16),
-    "visibility": ((NUM_LANDMARKS,), np.float16),
-    "world": ((NUM_LANDMARKS, 3), np.float16),
-}
-
-
 class LiveTrack:
     """A live set's track, built in memory by the coach's thread (cheap, bounded) and saved at its end.
 
-    Only the tracked person is kept, in preallocated blocks. The history's writer thread turns it
-    into a track file when the set finishes (:meth:`builder`); a set never finished (the app
-    killed) keeps its reps and no track.
+    Only the tracked person is kept, at the track file's precision (602 bytes a frame), in a
+    :class:`TrackBuilder`. The history's writer thread saves it when the set finishes
+    (:meth:`builder`); a set never finished (the app killed) keeps its reps and no track.
     """
 
     def __init__(self, width: int, height: int, meta: dict[str, Any] | None = None) -> None:
         """A track of ``width`` x ``height`` pixel landmarks."""
-        self.width, self.height = width, height
-        self.meta: dict[str, Any] = dict(meta or {}, source="live")
-        self._blocks: list[dict[str, np.ndarray]] = []
-        self._block = self._new_block()
-        self._filled = 0
-        self.frames = 0
+        self._built = TrackBuilder(width, height, LIVE_FPS, dict(meta or {}, source="live"),
+                                   chunk_frames=CHUNK_FRAMES, people=1, compact=True)  # fmt: skip
+        self.meta = self._built.meta  # the saved file's: camera_turns, truncated
+        self._first_t: float | None = None
+        self._last_t = 0.0
 
-    @staticmethod
-    def _new_block() -> dict[str, np.ndarray]:
-        return {name: np.full((CHUNK_FRAMES, *shape), 0.0 if name == "visibility" else np.nan, dtype)
-                for name, (shape, dtype) in _LIVE_COLUMNS.items()}  # fmt: skip
+    @property
+    def frames(self) -> int:
+        """Frames kept so far."""
+        return self._built.frames
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the frames' blocks."""
-        return sum(a.nbytes for block in [*self._blocks, self._block] for a in block.values())
+        """Memory held by the frames."""
+        return self._built.nbytes
 
     def add(self, t: float, person: PersonLandmarks | None) -> None:
         """One frame: the tracked person's landmarks, or None when nobody was found."""
         if self.frames >= MAX_LIVE_FRAMES:
             self.meta["truncated"] = True
             return
-        block, i = self._block, self._filled
-        block["t"][i] = t
-        if person is not None:
-            block["xy"][i] = person.xy
-            block["z"][i] = person.z
-            block["visibility"][i] = person.visibility
-            block["world"][i] = person.world
-        self._filled += 1
-        self.frames += 1
-        if self._filled == CHUNK_FRAMES:
-            self._blocks.append(block)
-            self._block, self._filled = self._new_block(), 0
+        self._first_t = t if self._first_t is None else self._first_t
+        self._last_t = t
+        self._built.append(t, [person] if person is not None else [])
 
     def builder(self) -> TrackBuilder:
-        """The track as a builder spooled to a temporary file (for the writer thread: a loop over frames)."""
-        columns = {
-            name: np.concatenate([*(b[name] for b in self._blocks), self._block[name][: self._filled]])
-            for name in _LIVE_COLUMNS
-        }
-        t = columns["t"]
-        fps = round((len(t) - 1) / (t[-1] - t[0]), 3) if len(t) > 1 and t[-1] > t[0] else LIVE_FPS
-        built = TrackBuilder(self.width, self.height, fps, self.meta, spool=True)
-        for i in range(len(t)):
-            seen = not np.isnan(columns["xy"][i, 0, 0])
-            person = PersonLandmarks(columns["xy"][i], columns["z"][i], columns["visibility"][i],
-                                     columns["world"][i])  # fmt: skip
-            built.append(float(t[i]), [person] if seen else [])
-        return built
+        """The track, at the set's own frame rate, for the writer thread to save (no more frames
+        may be added: the coach starts a new one for its next set)."""
+        first, last, n = self._first_t, self._last_t, self.frames
+        if first is not None and n > 1 and last > first:
+            self._built.fps = round((n - 1) / (last - first), 3)
+        return self._built
