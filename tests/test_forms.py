@@ -84,3 +84,12 @@ def test_without_throughout_a_knee_roll_is_counted_as_a_tilt() -> None:
     )
     summary = score_track(loose, track).summary
     assert summary.reps_total > 0 or summary.holds
+
+
+def test_tilts_rocked_with_the_breath_are_each_counted() -> None:
+    # The handout: "rock slowly with your breath, 8 to 12 times". Each tuck held 0.7 s, 1.5 s back
+    # at the start between them: ten tilts, ten counts.
+    from tests.test_tilt_seen import lying
+
+    plan = [(3.0, 0.0)] + [(0.7, 0.03), (1.5, 0.0)] * 10
+    assert score_track(load_exercise("pelvic_tilt"), lying(plan)).summary.reps_total == 10

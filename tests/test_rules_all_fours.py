@@ -52,8 +52,10 @@ def test_dose_matches_the_handout() -> None:
     assert rules("pelvic_tilt").dose.reps == (8, 12)
     tilt = rules("pelvic_tilt")
     for movement in (tilt.movement, tilt.forms["quadruped"].movement):
-        # Tilts are measured on the person's own rest; only "hips down" is read as it stands.
-        assert all(c.relative or c.metric == "hip_lift" for c in [*movement.rest, *movement.target])
+        # Tilts are measured on the person's own rest; only the lying start (hips and feet down,
+        # knees bent) is read as it stands.
+        absolute = {c.metric for c in [*movement.rest, *movement.target] if not c.relative}
+        assert absolute <= {"hip_lift", "foot_lift", "knee_bend"}
 
 
 # ----- (b) synthetic stick figures --------------------------------------------------------------
