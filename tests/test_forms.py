@@ -11,12 +11,14 @@ import pytest
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
 from posecheck.track import Track
+from tests.test_tilt_seen import lying
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "sample_videos" / "tracks" / "pelvic_tilt"
 LABELS = json.loads((ROOT / "sample_videos" / "labels.json").read_text())
 SUPINE = "HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt"
 ALL_FOURS = "BloomFit__pelvic_tilt_quadruped"
+KNEE_ROLLS = ROOT / "sample_videos/tracks/spine_stretch/Hpy2GitHub-merged-exercise__lower-trunk-rotation.npz"
 
 
 def labelled(stem: str) -> list[tuple[float, float]]:
@@ -58,13 +60,7 @@ def test_without_its_form_the_all_fours_clip_is_not_counted_by_the_lying_movemen
 def test_knee_rolls_are_not_tilts_and_say_why() -> None:
     # Rolling the knees aside moves the hip and knee angles 38 and 60 degrees (`throughout`), and
     # the feet come down elsewhere: each roll is reported, none counted, and no hold is timed.
-    track = Track.load(
-        ROOT
-        / "sample_videos"
-        / "tracks"
-        / "spine_stretch"
-        / "Hpy2GitHub-merged-exercise__lower-trunk-rotation.npz"
-    )
+    track = Track.load(KNEE_ROLLS)
     summary = score_track(load_exercise("pelvic_tilt"), track).summary
     assert summary.reps_total == 0 and not summary.holds
     moved = [u for u in summary.uncounted if u.reason == "other_parts_moved"]
@@ -75,13 +71,7 @@ def test_without_throughout_a_knee_roll_is_counted_as_a_tilt() -> None:
     # What `throughout` guards against: the knees coming back with the hips slid reads as a tilt.
     rules = load_exercise("pelvic_tilt")
     loose = rules.model_copy(update={"movement": rules.movement.model_copy(update={"throughout": []})})
-    track = Track.load(
-        ROOT
-        / "sample_videos"
-        / "tracks"
-        / "spine_stretch"
-        / "Hpy2GitHub-merged-exercise__lower-trunk-rotation.npz"
-    )
+    track = Track.load(KNEE_ROLLS)
     summary = score_track(loose, track).summary
     assert summary.reps_total > 0 or summary.holds
 
@@ -89,7 +79,5 @@ def test_without_throughout_a_knee_roll_is_counted_as_a_tilt() -> None:
 def test_tilts_rocked_with_the_breath_are_each_counted() -> None:
     # The handout: "rock slowly with your breath, 8 to 12 times". Each tuck held 0.7 s, 1.5 s back
     # at the start between them: ten tilts, ten counts.
-    from tests.test_tilt_seen import lying
-
     plan = [(3.0, 0.0)] + [(0.7, 0.03), (1.5, 0.0)] * 10
     assert score_track(load_exercise("pelvic_tilt"), lying(plan)).summary.reps_total == 10
