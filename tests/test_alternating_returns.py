@@ -41,3 +41,17 @@ def test_without_sides_to_tell_a_partial_return_does_not_split_a_rep() -> None:
     rules = rules.model_copy(update={"sides": "none"})
     summary = score_track(rules, Track.load(TRACK)).summary
     assert summary.reps_total < 8
+
+
+LEG_HUGS = TRACK.parents[1] / "leg_stretch/ndnam0109-fitness-content__straight_leg_hugs.npz"
+
+
+def test_legs_switched_in_one_movement_are_two_reps_with_their_sides() -> None:
+    # A faster person switches legs without resting them: the raised leg's target is lost for less
+    # than max_gap_s and never rests long enough to end the rep (min_rest_s raised to 0.6 s makes
+    # the committed clip's passes through the rest band that brief). The other side up is the next rep.
+    rules = load_exercise("leg_stretch")
+    switched = rules.model_copy(update={"movement": rules.movement.model_copy(update={"min_rest_s": 0.6})})
+    summary = score_track(switched, Track.load(LEG_HUGS)).summary
+    assert [r.side for r in summary.rep_events] == ["right", "left"] * 3
+    assert not any("same_side" in r.faults for r in summary.rep_events)

@@ -1,10 +1,11 @@
-"""The target back after a long loss: the same rep going on, or the next one?
+"""The target back after a loss: the same rep going on, or the next one?
 
 In an alternating exercise the return between sides may be brief or partial (back through all
-fours with the limbs not quite down, then the other side out): each extension is still its own
-rep with its own side. When the target comes back after a loss longer than ``max_gap_s`` and its
-first ``min_target_s`` of frames name the other side, the rep ends where it came nearest the start
-and the next one begins there; the same side (or no side to tell) is the rep going on.
+fours with the limbs not quite down, then the other side out; legs switched in one movement):
+each extension is still its own rep with its own side. When the target comes back after a loss
+longer than ``max_gap_s`` (for rules with sides, after any loss) and its first ``min_target_s`` of
+frames name the other side, the rep ends where it came nearest the start and the next one begins
+there; the same side (or no side to tell) is the rep going on.
 """
 
 from __future__ import annotations

@@ -125,7 +125,12 @@ class RepCounter:
                 rep.clock.pause(t if rep.last_target_t is None else rep.last_target_t)
             if rep.target_since is not None and not rep.reached:
                 rep.target_since = None
-            if rep.comeback_since is not None:  # a comeback must last (its votes are empty without one)
+            if rep.comeback_since is not None:
+                # Lost again before the comeback was settled: it was not the next rep (that must last),
+                # so its frames in the target were this rep held on, and count toward its hold.
+                rep.clock.start(rep.comeback_since)
+                rep.clock.pause(t)
+                rep.last_target_t = t
                 rep.comeback_since, rep.comeback_votes = None, SideVotes()
             if rep.reached and rep.last_target_t is not None and t - rep.last_target_t > mv.max_gap_s:
                 self.phase = "moving"
@@ -149,8 +154,11 @@ class RepCounter:
         events: list[str],
     ) -> None:
         min_target_s = self._rules.movement.min_target_s
-        if rep.reached and (self.phase == "moving" or rep.comeback_since is not None):
-            # The target is back after a long loss: the same rep again, or the next one?
+        # The target is back after a loss: the same rep again, or the next one? After a long loss
+        # always asked; after a brief one only when the other side is up now (legs switched in
+        # one movement, a short return between alternating sides).
+        switched = rep.reached and rep.trough is not None and self._other_side_now(rep, metrics)
+        if rep.reached and (self.phase == "moving" or rep.comeback_since is not None or switched):
             rep.comeback_since = t if rep.comeback_since is None else rep.comeback_since
             vote(rep.comeback_votes, self._rules.movement, self._reader, metrics, rep.side_start)
             if t - rep.comeback_since < min_target_s:
@@ -250,6 +258,15 @@ class RepCounter:
         return self._end.at_input_end(rep, side, self._returning, end, last_t, self.last_side)
 
     # ----- reading the state ----------------------------------------------------------------------
+    def _other_side_now(self, rep: Rep, metrics: dict[str, float]) -> bool:
+        """Whether this frame alone names the side other than ``rep``'s (rules with sides)."""
+        side = self.side_of(rep)
+        if side is None:
+            return False
+        now = SideVotes()
+        vote(now, self._rules.movement, self._reader, metrics, rep.side_start)
+        return now.side() not in (None, side)
+
     def side_of(self, rep: Rep) -> Side | None:
         """The side a rep worked (None for rules without sides, or before any vote)."""
         return rep.votes.side() if self._rules.has_sides else None
