@@ -40,10 +40,12 @@ def test_counts_for_two_sessions_suggest_diff_save_and_analyze_uses_it(
     page = new_page(1400, 2600)
     page.goto(f"{app_url}/tune?exercise=bridge")
     wait_for("the tune page", lambda: metric_int(page, "Reps (file)") is not None, 90)
-    for name in COUNTS:
-        pick(page, "Sessions you counted", f"recorded: {name}")
     boxes = page.get_by_role("spinbutton", name="Reps you counted")
-    wait_for("a count box per session", lambda: boxes.count() == 2, 60)
+    for picked, name in enumerate(COUNTS, start=1):
+        pick(page, "Sessions you counted", f"recorded: {name}")
+        # The app reruns on each pick: the next pick waits for this one's count box, or a pick made
+        # during the rerun can be lost (CI once saw one box of two).
+        wait_for(f"a count box for {name}", lambda n=picked: boxes.count() == n, 60)
     for i, count in enumerate(COUNTS.values()):
         boxes.nth(i).fill(str(count))
         boxes.nth(i).press("Enter")
