@@ -64,7 +64,11 @@ def _frame(rgb: np.ndarray, t: float) -> av.VideoFrame:
     return frame
 
 
-WARM_UP_CYCLES = 20
+# The allocator's climb to its plateau, measured in a fresh interpreter after every 5th session
+# (2026-12-03, 70 sessions): 318 MB at the 5th, ~390 by the 30th, then 362-395 through the 70th.
+# Twenty warm-up sessions were enough earlier; that day a run warmed up 20 grew +156 MB over the
+# next 20 (still climbing), one warmed up 30 grew +16 and +31. A leak is growth past the plateau.
+WARM_UP_CYCLES = 30
 
 
 def cycles_here(n: int) -> tuple[int, int, float, float]:
@@ -78,9 +82,7 @@ def cycles_here(n: int) -> tuple[int, int, float, float]:
             session.process(_frame(rgb.copy(), k / 30))
         session.close()
 
-    # The first cycles build the model bundle and warm the allocator: RSS then climbs for ~20
-    # sessions to a plateau (measured after every cycle, 40 cycles: 182 -> ~280 MB before the live
-    # picture check, 182 -> ~350 MB with it, flat from about the 20th on) and a leak is growth past it.
+    # The first cycles build the model bundle and warm the allocator (see WARM_UP_CYCLES).
     for _ in range(WARM_UP_CYCLES):
         cycle()
     gc.collect()
