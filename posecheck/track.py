@@ -281,7 +281,9 @@ class TrackBuilder:
         """The track of everything appended so far (in memory)."""
         columns = {name: np.concatenate(list(self._chunks(name))) for name in _FRAME_SHAPES}
         # A compact builder keeps half precision; a Track is float32 (no copy when it already is).
-        c = {name: columns[name].astype(np.float32, copy=False) for name in ("xy", "z", "visibility", "world")}
+        c = {
+            name: columns[name].astype(np.float32, copy=False) for name in ("xy", "z", "visibility", "world")
+        }
         return Track(
             t=columns["t"], xy=c["xy"], z=c["z"], visibility=c["visibility"], world=c["world"],
             width=self.width, height=self.height, fps=self.fps, meta=self.meta,
