@@ -134,6 +134,41 @@ def make_track(
     return Track(t, xy, z, vis, world, width, height, fps, {"source": "synthetic"})
 
 
+def hips_sliding_on_back(
+    plan: list[tuple[float, float]],
+    *,
+    hip_flex: float = 45.0,
+    knee_swing: float = 0.0,
+    seed: int = 3,
+    size: float = 300.0,
+    fps: float = 30.0,
+) -> Track:
+    """Lying on the back, knees bent: ``plan`` is (seconds, hip slide toward the head in torso lengths).
+
+    The supine pelvic tilt as the camera sees it. Every landmark gets 0.3 px of noise (the model's
+    still jitter on shoulders and hips is about 0.002 torso lengths: 0.6 px at ``size`` 300);
+    ``knee_swing`` swings the thighs that many degrees while the hips are slid.
+    """
+    rng = np.random.default_rng(seed)
+    hips = [INDEX["left_hip"], INDEX["right_hip"]]
+    frames = []
+    for seconds, slide in plan:
+        flex = hip_flex + (knee_swing if slide else 0.0)
+        xy, z, vis = supine_landmarks(Pose2D(hip_flex_near=flex, hip_flex_far=flex), size=size)
+        for _ in range(round(seconds * fps)):
+            moved = xy.copy()
+            moved[hips, 0] -= slide * size  # head on the image left: toward the head is -x
+            frames.append((moved + rng.normal(0.0, 0.3, moved.shape), z, vis))
+    return make_track(frames, fps=fps)
+
+
+def with_target_above(rules: RuleSet, above: float) -> RuleSet:
+    """``rules`` with the first target condition's threshold set to ``above`` (a tuned rule file)."""
+    first, *others = rules.movement.target
+    target = [first.model_copy(update={"above": above}), *others]
+    return rules.model_copy(update={"movement": rules.movement.model_copy(update={"target": target})})
+
+
 def bridge_session(reps: int, fps: float = 30.0, rest_s: float = 2.0, up_s: float = 1.5) -> list[Pose2D]:
     """Poses of ``reps`` bridges: lying with knees bent, hips up to a straight line, down again."""
     poses: list[Pose2D] = []

@@ -11,7 +11,7 @@ import pytest
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
 from posecheck.track import Track
-from tests.test_tilt_seen import lying
+from tests.synthetic import hips_sliding_on_back
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "sample_videos" / "tracks" / "pelvic_tilt"
@@ -80,4 +80,4 @@ def test_tilts_rocked_with_the_breath_are_each_counted() -> None:
     # The handout: "rock slowly with your breath, 8 to 12 times". Each tuck held 0.7 s, 1.5 s back
     # at the start between them: ten tilts, ten counts.
     plan = [(3.0, 0.0)] + [(0.7, 0.03), (1.5, 0.0)] * 10
-    assert score_track(load_exercise("pelvic_tilt"), lying(plan)).summary.reps_total == 10
+    assert score_track(load_exercise("pelvic_tilt"), hips_sliding_on_back(plan)).summary.reps_total == 10

@@ -6,47 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from posecheck.analyze import analyze_track
 from posecheck.coach.loader import load_all, load_exercise
-from posecheck.coach.schema import RuleSet
-from posecheck.landmarks import INDEX
 from posecheck.lookalike import HOLD, LOOKALIKE_CONFIDENCE, TILT, tell_apart
 from posecheck.recognise import NONE, Segment, count_segment, recognise
 from posecheck.recognise_run import segment_lines
 from posecheck.tilt_seen import SEEN_REASON, tilts_seen
 from posecheck.track import Track
-from tests.synthetic import Pose2D, make_track, supine_landmarks
+from tests.synthetic import hips_sliding_on_back, with_target_above
 
-SIZE = 300.0  # torso length in pixels
-FPS = 30.0
 TRACKS = Path(__file__).resolve().parents[1] / "sample_videos" / "tracks"
-HIPS = (INDEX["left_hip"], INDEX["right_hip"])
-
-
-def lying(
-    plan: list[tuple[float, float]], *, hip_flex: float = 45.0, knee_swing: float = 0.0, seed: int = 3
-) -> Track:
-    """Lying on the back, knees bent: ``plan`` is (seconds, hip slide toward the head in torso lengths).
-
-    Every landmark gets 0.3 px of noise (the model's still jitter on shoulders and hips is about
-    0.002 torso lengths: 0.6 px here); ``knee_swing`` swings the thighs that many degrees while
-    the hips are slid.
-    """
-    rng = np.random.default_rng(seed)
-    frames = []
-    for seconds, slide in plan:
-        flex = hip_flex + (knee_swing if slide else 0.0)
-        xy, z, vis = supine_landmarks(Pose2D(hip_flex_near=flex, hip_flex_far=flex), size=SIZE)
-        for _ in range(round(seconds * FPS)):
-            moved = xy.copy()
-            moved[list(HIPS), 0] -= slide * SIZE  # head on the image left: toward the head is -x
-            frames.append((moved + rng.normal(0.0, 0.3, moved.shape), z, vis))
-    return make_track(frames, fps=FPS)
-
-
 TWO_TILTS = [(3.0, 0.0), (3.0, 0.04), (3.0, 0.0), (4.0, 0.04), (3.0, 0.0)]
 
 
@@ -56,7 +27,7 @@ def rules() -> dict:
 
 
 def test_two_held_slides_are_two_tilts_at_their_times(rules: dict) -> None:
-    spans = tilts_seen(lying(TWO_TILTS), rules[HOLD])
+    spans = tilts_seen(hips_sliding_on_back(TWO_TILTS), rules[HOLD])
     assert len(spans) == 2
     for (start, end), (want_start, want_end) in zip(spans, [(3.0, 6.0), (9.0, 13.0)]):
         assert abs(start - want_start) < 0.5 and abs(end - want_end) < 0.5
@@ -65,20 +36,20 @@ def test_two_held_slides_are_two_tilts_at_their_times(rules: dict) -> None:
 @pytest.mark.parametrize("slide", [0.0, 0.01])
 def test_lying_still_or_a_slide_within_the_wander_is_no_tilt(rules: dict, slide: float) -> None:
     plan = [(seconds, slide if moved else 0.0) for seconds, moved in TWO_TILTS]
-    assert tilts_seen(lying(plan), rules[HOLD]) == []
+    assert tilts_seen(hips_sliding_on_back(plan), rules[HOLD]) == []
 
 
 def test_a_slide_passing_through_in_under_a_second_is_no_tilt(rules: dict) -> None:
-    assert tilts_seen(lying([(3.0, 0.0), (0.6, 0.05), (3.0, 0.0)]), rules[HOLD]) == []
+    assert tilts_seen(hips_sliding_on_back([(3.0, 0.0), (0.6, 0.05), (3.0, 0.0)]), rules[HOLD]) == []
 
 
 def test_a_slide_while_the_legs_swing_is_the_legs_not_the_pelvis(rules: dict) -> None:
     # Knees moving 20 degrees with the hips: a knee roll or a leg lift, not a tilt.
-    assert tilts_seen(lying(TWO_TILTS, knee_swing=20.0), rules[HOLD]) == []
+    assert tilts_seen(hips_sliding_on_back(TWO_TILTS, knee_swing=20.0), rules[HOLD]) == []
 
 
 def test_recognition_names_the_tilt_with_the_hold_as_its_alternative(rules: dict) -> None:
-    segments = [s for s in recognise(lying(TWO_TILTS), rules) if s.exercise != "none"]
+    segments = [s for s in recognise(hips_sliding_on_back(TWO_TILTS), rules) if s.exercise != "none"]
     assert [s.exercise for s in segments] == [TILT]
     tilt = segments[0]
     assert tilt.alternatives == (HOLD,)
@@ -88,7 +59,7 @@ def test_recognition_names_the_tilt_with_the_hold_as_its_alternative(rules: dict
 
 
 def test_lying_still_stays_the_hold_but_not_a_confident_one(rules: dict) -> None:
-    segments = [s for s in recognise(lying([(16.0, 0.0)]), rules) if s.exercise != "none"]
+    segments = [s for s in recognise(hips_sliding_on_back([(16.0, 0.0)]), rules) if s.exercise != "none"]
     assert [s.exercise for s in segments] == [HOLD]
     assert segments[0].alternatives == (TILT,)
     assert segments[0].confidence <= LOOKALIKE_CONFIDENCE
@@ -106,14 +77,6 @@ def test_the_labelled_supine_tilts_are_seen_and_the_clip_is_the_tilt(rules: dict
     assert [s.exercise for s in found] == [TILT]
 
 
-def stricter(rules: RuleSet, slide: float) -> RuleSet:
-    """``rules`` with the lying tilt's target slide raised to ``slide`` torso lengths (as a
-    physiotherapist might tune it for a person whose tilts are larger)."""
-    first, *others = rules.movement.target
-    target = [first.model_copy(update={"above": slide}), *others]
-    return rules.model_copy(update={"movement": rules.movement.model_copy(update={"target": target})})
-
-
 def test_the_labelled_supine_tilts_are_counted_and_not_listed_again(tmp_path: Path) -> None:
     track = Track.load(TRACKS / "pelvic_tilt" / "HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt.npz")
     result = analyze_track(track, load_exercise(TILT), tmp_path / "out")
@@ -126,7 +89,7 @@ def test_the_report_says_per_stretch_which_tilts_were_seen_but_not_counted(tmp_p
     # Issue 14 item 4: a 0 is not bare. With a target beyond these tilts (0.037-0.046 torso
     # lengths), each slide is listed with its times instead of a near miss of the same movement.
     track = Track.load(TRACKS / "pelvic_tilt" / "HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt.npz")
-    result = analyze_track(track, stricter(load_exercise(TILT), 0.07), tmp_path / "out")
+    result = analyze_track(track, with_target_above(load_exercise(TILT), 0.07), tmp_path / "out")
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["reps"]["total"] == result.summary.reps_total == 0
     seen = [u for u in report["uncounted"] if u["reason"] == SEEN_REASON]
@@ -137,18 +100,22 @@ def test_the_report_says_per_stretch_which_tilts_were_seen_but_not_counted(tmp_p
 
 
 def test_other_exercises_reports_get_no_tilts(tmp_path: Path) -> None:
-    summary = analyze_track(lying(TWO_TILTS), load_exercise(HOLD), tmp_path / "out").summary
+    summary = analyze_track(hips_sliding_on_back(TWO_TILTS), load_exercise(HOLD), tmp_path / "out").summary
     assert not [u for u in summary.uncounted if u.reason == SEEN_REASON]
     # These synthetic slides read 0.07-0.08 (the torso shortens as the hips slide): a target of 0.12.
-    tilt = analyze_track(lying(TWO_TILTS), stricter(load_exercise(TILT), 0.12), tmp_path / "tilt").summary
+    tilt = analyze_track(
+        hips_sliding_on_back(TWO_TILTS), with_target_above(load_exercise(TILT), 0.12), tmp_path / "tilt"
+    ).summary
     assert len([u for u in tilt.uncounted if u.reason == SEEN_REASON]) == 2
-    counted = analyze_track(lying(TWO_TILTS), load_exercise(TILT), tmp_path / "counted").summary
+    counted = analyze_track(
+        hips_sliding_on_back(TWO_TILTS), load_exercise(TILT), tmp_path / "counted"
+    ).summary
     assert counted.reps_total == 2 and not counted.uncounted
 
 
 def test_a_run_of_slides_where_no_hold_was_timed_is_the_tilt(rules: dict) -> None:
     # After another lying exercise the hold's timer may never start: the stretch is "none".
-    track = lying(TWO_TILTS)
+    track = hips_sliding_on_back(TWO_TILTS)
     found = tell_apart(track, [Segment(NONE, 0.0, float(track.t[-1]), 0.6)], rules, count_segment)
     tilts = [s for s in found if s.exercise == TILT]
     assert len(tilts) == 1 and len(tilts[0].seen_s) == 2 and tilts[0].alternatives == (HOLD,)
@@ -157,7 +124,7 @@ def test_a_run_of_slides_where_no_hold_was_timed_is_the_tilt(rules: dict) -> Non
 
 def test_one_slide_where_no_hold_was_timed_stays_none(rules: dict) -> None:
     # One shift of the hips (a bridge lowered, the feet put down again) is not a set of tilts.
-    track = lying([(3.0, 0.0), (3.0, 0.04), (6.0, 0.0)])
+    track = hips_sliding_on_back([(3.0, 0.0), (3.0, 0.04), (6.0, 0.0)])
     found = tell_apart(track, [Segment(NONE, 0.0, float(track.t[-1]), 0.6)], rules, count_segment)
     assert [s.exercise for s in found] == [NONE]
 

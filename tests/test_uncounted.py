@@ -13,6 +13,7 @@ import numpy as np
 from posecheck.coach.loader import load_exercise
 from posecheck.coach.session import score_track
 from posecheck.track import Track
+from tests.synthetic import with_target_above
 
 TRACKS = Path(__file__).resolve().parents[1] / "sample_videos" / "tracks"
 
@@ -31,10 +32,7 @@ def test_a_movement_too_small_to_reach_the_target_is_reported_where_it_happened(
     # the tilts go a good part of the way to it and back, and are reported instead of a bare 0.
     track = Track.load(TRACKS / "pelvic_tilt/HonzaCzSk-polybag__podsazeni_panve_pelvic_tilt.npz")
     rules = load_exercise("pelvic_tilt")
-    first, *others = rules.movement.target
-    target = [first.model_copy(update={"above": 0.07}), *others]
-    stricter = rules.model_copy(update={"movement": rules.movement.model_copy(update={"target": target})})
-    summary = score_track(stricter, track).summary
+    summary = score_track(with_target_above(rules, 0.07), track).summary
     assert summary.reps_total == 0 and summary.uncounted
     near_miss = summary.uncounted[0]
     assert near_miss.reason == "not_far_enough" and "too small for the camera" in near_miss.text
